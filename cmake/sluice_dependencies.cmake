@@ -1,0 +1,12 @@
+# Every dependency is a Debian package found on the system; nothing is downloaded.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing>=2.1)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(Boost 1.74 REQUIRED)
+find_package(Threads REQUIRED)
+if(SLUICE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SLUICE_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

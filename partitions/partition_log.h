@@ -1,0 +1,146 @@
+// PartitionLog: one partition's append-only log, a folder of segments (FORMAT.md).
+//
+// Append copies a validated Kafka v2 batch into the active segment's in-memory tail, assigns
+// its offsets (rewriting base_offset) and publishes it at once: readers see it and a `none`
+// append is complete. Writes of the tail go to the kernel asynchronously through the
+// FileSystem's *_async calls; one fdatasync covers every batch written before it (group
+// commit). Each append's callback fires when the durability it asked for is reached, or with
+// the error that stopped it.
+//
+// The tail lives in fixed-size chunks allocated when the log opens (tail_cache_bytes in all):
+// they hold bytes not yet written and, after that, recent bytes for readers, so a reader at the
+// tail never touches the disk. When every chunk holds unwritten bytes, append fails with
+// Errc::would_block (backpressure) and the caller polls and retries: memory never grows with
+// load.
+//
+// Thread-safety: a PartitionLog belongs to one thread, its owner (a shard), which also calls
+// fs.poll() to run the callbacks. Other threads may read the atomics returned by
+// high_watermark(), written_watermark() and synced_watermark() (load-acquire); nothing else.
+#pragma once
+
+#include "io/file_system.h"
+#include "partitions/record_batch.h"
+
+#include <sluice/durability.h>
+#include <sluice/result.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sluice::partitions {
+
+struct LogOptions {
+  // Roll to a new segment when the next batch would make the active one larger than this, or
+  // when its first batch was appended more than segment_ms ago.
+  uint64_t segment_bytes = 1ull << 30;
+  int64_t segment_ms = 7 * 24 * 3600 * 1000ll;
+  // The largest batch an append accepts (Errc::too_large above it).
+  uint32_t max_batch_bytes = 1u << 20;
+  // Retention (whole segments, never the active one): -1 keeps everything.
+  int64_t retention_bytes = -1;
+  int64_t retention_ms = -1;
+  uint32_t index_interval_bytes = 4096;
+  // O_DIRECT writes of whole 4 KiB pages (the default, from bench/RESULTS.md), else buffered.
+  bool direct_io = true;
+  // fallocate each new segment to segment_bytes (skipped where the filesystem cannot).
+  bool preallocate = true;
+  // Memory for the tail: chunk_bytes per chunk (also the largest single write), and the total.
+  uint32_t chunk_bytes = 1u << 20;
+  uint64_t tail_cache_bytes = 16ull << 20;
+  uint32_t max_writes_in_flight = 8;
+  // The first offset of an empty log.
+  int64_t initial_offset = 0;
+  // Wall clock in milliseconds (tests replace it).
+  std::function<int64_t()> clock_ms;
+};
+
+struct AppendInfo {
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+};
+
+// Runs once per append that gave one, from fs.poll() on the owner thread (never from inside
+// append()): with the append's offsets once its durability is reached, or with the error that
+// stopped it (the offsets are then gone from the log).
+using AppendCallback = std::function<void(const Result<AppendInfo>&)>;
+
+struct ReadResult {
+  std::vector<std::byte> bytes;  // whole batches, in order, each with a good CRC
+  int64_t first_offset = 0;      // base offset of the first batch
+  int64_t next_offset = 0;       // last offset of the last batch + 1
+  uint32_t batches = 0;
+};
+
+struct PartitionInfo {
+  int64_t start_offset = 0;  // earliest offset still in the log
+  int64_t next_offset = 0;   // the offset the next append gets (high watermark)
+  int64_t written_offset = 0;
+  int64_t synced_offset = 0;
+  uint64_t size_bytes = 0;
+  uint32_t segments = 0;
+  int64_t last_append_time_ms = -1;
+};
+
+class PartitionLog {
+ public:
+  // Opens (creating when missing) the partition folder `dir` and recovers it: the active
+  // segment is checked batch by batch and cut at the first torn or corrupt batch (logged);
+  // missing or damaged indexes are rebuilt. `fs` must outlive the log.
+  static Result<std::unique_ptr<PartitionLog>> open(io::FileSystem& fs, const std::string& dir,
+                                                    const LogOptions& options);
+  // Waits for writes in flight (polling fs), writes what is buffered, syncs and closes. Appends
+  // whose durability was not reached get Errc::closed.
+  ~PartitionLog();
+  PartitionLog(const PartitionLog&) = delete;
+  PartitionLog& operator=(const PartitionLog&) = delete;
+
+  // Appends one whole batch (validate_batch rules; at most max_batch_bytes). On success the
+  // batch is published with its offsets; `done`, if given, runs once `durability` is reached.
+  // Errors change nothing: invalid_argument, empty_batch, corruption (CRC), too_large,
+  // would_block (the tail is full of unwritten bytes: poll and retry), no_space or io_error
+  // (a new segment could not be created), closed (the log failed earlier: reopen it).
+  Result<AppendInfo> append(std::span<const std::byte> batch, Durability durability,
+                            AppendCallback done = {});
+  // Submits writes for buffered bytes (append does it too, when the pipeline has room).
+  void flush();
+  // Writes and syncs everything appended so far, polling fs until done.
+  Result<void> sync();
+
+  // Whole batches from the one holding `offset`, up to max_bytes (the first batch is returned
+  // even when larger). offset == next_offset gives an empty result; offsets before the start or
+  // past the end give Errc::offset_out_of_range. A batch that fails its CRC is never returned:
+  // Errc::corruption when it would have been the first.
+  Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
+  // The first offset whose record timestamp is >= timestamp_ms (a compressed batch answers with
+  // its base offset); next_offset when there is none.
+  Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
+
+  // Deletes whole segments past the retention limits (never the active one) and rolls an
+  // active segment older than segment_ms. Returns how many segments were deleted.
+  Result<uint32_t> apply_retention();
+
+  PartitionInfo info() const;
+  int64_t start_offset() const;
+  int64_t next_offset() const;
+  const std::string& dir() const;
+
+  // The next offset to be assigned, written and synced. Stored with release order by the owner
+  // after the bytes they cover are published, handed to the kernel or synced; other threads
+  // load them with acquire order.
+  const std::atomic<int64_t>& high_watermark() const;
+  const std::atomic<int64_t>& written_watermark() const;
+  const std::atomic<int64_t>& synced_watermark() const;
+
+ private:
+  struct Impl;
+  explicit PartitionLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::partitions
