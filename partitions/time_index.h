@@ -40,6 +40,9 @@ class TimeIndex {
   // last remaining entry's timestamp (or -1).
   void truncate(int64_t offset);
 
+  // The entries, plus a closing entry (running maximum, last batch's base offset) when the
+  // maximum grew after the last entry, so that a decoded sealed index knows the segment's
+  // max_timestamp exactly.
   std::vector<std::byte> encode() const;
   // Decodes and validates file bytes: whole entries, both fields strictly increasing, offsets
   // >= base. Errc::corruption when not. max_timestamp() of the result is the last entry's.
@@ -54,6 +57,11 @@ class TimeIndex {
   uint32_t interval_bytes_;
   uint64_t bytes_since_entry_ = 0;
   int64_t max_timestamp_ = -1;
+  // An upper bound of every remaining record's timestamp, used for entries: equal to
+  // max_timestamp_ except after truncate(), which cannot know the largest timestamp of the
+  // batches kept after the last remaining entry and so keeps the old maximum.
+  int64_t entry_max_timestamp_ = -1;
+  int64_t last_batch_offset_ = -1;  // the last batch's base offset; -1 before the first
   std::vector<TimeIndexEntry> entries_;
 };
 
