@@ -5,6 +5,7 @@
 #include "partitions/endian.h"
 #include "partitions/varint.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
