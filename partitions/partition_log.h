@@ -65,9 +65,10 @@ struct AppendInfo {
   int64_t last_offset = 0;
 };
 
-// Runs once per append that gave one, from fs.poll() on the owner thread (never from inside
-// append()): with the append's offsets once its durability is reached, or with the error that
-// stopped it (the offsets are then gone from the log).
+// Runs once per written or synced append that gave one, from fs.poll() on the owner thread
+// (never from inside append()): with the append's offsets once its durability is reached, or
+// with the error that stopped it (the offsets are then gone from the log). A `none` append is
+// complete when append() returns; its callback is not used.
 using AppendCallback = std::function<void(const Result<AppendInfo>&)>;
 
 struct ReadResult {
@@ -137,8 +138,10 @@ class PartitionLog {
   const std::atomic<int64_t>& written_watermark() const;
   const std::atomic<int64_t>& synced_watermark() const;
 
- private:
+  // The implementation (partition_log_impl.h); public so that its parts can name it.
   struct Impl;
+
+ private:
   explicit PartitionLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

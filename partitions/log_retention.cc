@@ -1,0 +1,67 @@
+// PartitionLog: rolling to a new segment, and retention by bytes and by time. Retention
+// deletes whole sealed segments from the oldest; the active segment always stays.
+#include "io/assert.h"
+#include "io/logger.h"
+#include "partitions/partition_log_impl.h"
+
+namespace sluice::partitions {
+
+Result<void> PartitionLog::Impl::roll() {
+  Segment& old = active();
+  SLUICE_ASSERT(!old.empty());
+  auto created = create_segment(next_offset);
+  if (!created.ok()) return std::move(created).error();
+  old.rolled = true;
+  segments.push_back(std::move(created).value());
+  // The old segment is sealed once its last writes (and syncs) complete; it may be already.
+  maybe_seal(old);
+  if (failure) return Error(failure->code(), failure->message());
+  return {};
+}
+
+Result<uint32_t> PartitionLog::Impl::apply_retention() {
+  if (failure) return Error(Errc::closed, "partition " + dir + " failed: " + failure->message());
+  const int64_t now = now_ms();
+  Segment& current = active();
+  if (!current.empty() && now - current.created_ms >= options.segment_ms) SLUICE_TRY(roll());
+  uint64_t total = 0;
+  for (const auto& segment : segments)
+    total += segment->size;
+  uint32_t deleted = 0;
+  while (segments.size() > 1 && segments.front()->sealed) {
+    const Segment& oldest = *segments.front();
+    const bool too_old =
+        options.retention_ms >= 0 && oldest.time_index.max_timestamp() < now - options.retention_ms;
+    const bool too_big = options.retention_bytes >= 0 &&
+                         total - oldest.size >= static_cast<uint64_t>(options.retention_bytes);
+    if (!too_old && !too_big) break;
+    total -= oldest.size;
+    SLUICE_TRY(delete_oldest_segment());
+    ++deleted;
+  }
+  return deleted;
+}
+
+Result<void> PartitionLog::Impl::delete_oldest_segment() {
+  Segment& oldest = *segments.front();
+  SLUICE_ASSERT(oldest.sealed && segments.size() > 1);
+  close_segment_files(oldest);
+  for (const Chunk& chunk : oldest.chunks)
+    pool.release(chunk.data);
+  oldest.chunks.clear();
+  // The offsets go before the files do: once start_offset moved, no read looks for them.
+  const std::string log_path = oldest.log_path;
+  const std::string index_path = oldest.index_path;
+  const std::string time_index_path = oldest.time_index_path;
+  segments.pop_front();
+  start_offset = segments.front()->base_offset;
+  auto removed = fs.remove_file(log_path);
+  (void)fs.remove_file(index_path);
+  (void)fs.remove_file(time_index_path);
+  if (!removed.ok() && removed.code() != Errc::not_found) return removed;
+  log_line(LogLevel::info, log_path + ": deleted by retention; the log now starts at offset " +
+                               std::to_string(start_offset));
+  return fs.sync_directory(dir);
+}
+
+}  // namespace sluice::partitions

@@ -1,0 +1,140 @@
+// The inside of PartitionLog, shared by its files: partition_log.cc (append and the write
+// pipeline), log_open.cc (open and recovery), log_read.cc (reads and time lookups) and
+// log_retention.cc (retention and rolling). Private to partitions/.
+#pragma once
+
+#include "io/file_system.h"
+#include "partitions/chunk_pool.h"
+#include "partitions/partition_log.h"
+#include "partitions/segment.h"
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::partitions {
+
+// One write of whole pages from one chunk, in flight.
+struct WriteOp {
+  io::IoOp op;
+  PartitionLog::Impl* log = nullptr;
+  Segment* segment = nullptr;
+  uint64_t data_end = 0;  // logical end of the segment bytes this write covers
+  bool tail = false;      // ends in a partial page (padded with zeros)
+  bool done = false;
+  std::optional<Error> error;
+};
+
+// A batch appended but not yet written: where it ends, to move the written watermark.
+struct PendingBatch {
+  Segment* segment = nullptr;
+  uint64_t start_pos = 0;
+  uint64_t end_pos = 0;
+  int64_t base_offset = 0;
+  int64_t next_offset = 0;
+};
+
+struct Waiter {
+  int64_t next_offset = 0;  // reached when the watermark is >= this
+  AppendInfo info;
+  AppendCallback done;
+};
+
+struct SyncOp {
+  io::IoOp op;
+  PartitionLog::Impl* log = nullptr;
+  Segment* segment = nullptr;
+  uint64_t covers = 0;  // the segment's written_end when the sync was submitted
+};
+
+struct PartitionLog::Impl {
+  Impl(io::FileSystem& fs, std::string dir, const LogOptions& options);
+
+  io::FileSystem& fs;
+  std::string dir;
+  LogOptions options;
+  ChunkPool pool;
+  std::deque<std::unique_ptr<Segment>> segments;  // by base offset; back() is active
+
+  int64_t start_offset = 0;
+  int64_t next_offset = 0;
+  int64_t written_offset = 0;
+  int64_t synced_offset = 0;
+  int64_t last_append_time_ms = -1;
+  // The shard stores with release after publishing the bytes below each value; other threads
+  // load with acquire (see PartitionLog::high_watermark).
+  std::atomic<int64_t> high_watermark{0};
+  std::atomic<int64_t> written_watermark{0};
+  std::atomic<int64_t> synced_watermark{0};
+
+  std::vector<WriteOp> write_ops;  // max_writes_in_flight, allocated at open
+  std::vector<WriteOp*> free_writes;
+  std::deque<SyncOp> sync_ops;  // one per segment synced in a round; grows only with rolls
+  uint32_t syncs_in_flight = 0;
+  int64_t sync_round_target = 0;  // written_offset when the round started
+  int64_t sync_requested = 0;     // sync() asks for everything up to here
+  std::optional<Error> sync_round_error;
+
+  std::deque<PendingBatch> unwritten;  // batches whose bytes are not all written yet
+  std::deque<Waiter> written_waiters;
+  std::deque<Waiter> synced_waiters;
+
+  // A write or fdatasync failed: the bytes after the written prefix are being dropped once
+  // every write in flight completes (rollback), or the log failed for good (failure).
+  std::optional<Error> rollback;
+  std::optional<Error> failure;
+  uint64_t rollbacks = 0;  // how many rollbacks finished (sync() reports one that hit it)
+  std::optional<Error> last_rollback;
+
+  Segment& active() { return *segments.back(); }
+  const Segment& active() const { return *segments.back(); }
+  int64_t now_ms() const;
+
+  // partition_log.cc
+  Result<AppendInfo> append(std::span<const std::byte> batch, Durability durability,
+                            AppendCallback done);
+  void flush();
+  Result<void> sync();
+  bool submit_next_write(Segment& segment);
+  void on_write_done(WriteOp& write, const Result<uint64_t>& result);
+  void on_sync_done(SyncOp& sync, const Result<uint64_t>& result);
+  void advance_written();
+  void maybe_start_sync();
+  void fire(std::deque<Waiter>& waiters, int64_t watermark);
+  void fail_waiters(const Error& error, int64_t from_offset);
+  void finish_rollback();
+  void drop_tail(Segment& segment, uint64_t cut_pos, int64_t cut_offset);
+  void fail(const Error& error);
+  bool writes_idle() const;
+  void maybe_seal(Segment& segment);
+  bool ensure_chunks(Segment& segment, uint64_t end_pos, bool check_only);
+  uint32_t recyclable_chunks(const Segment* exclude) const;
+  bool recycle_one_chunk(const Segment* exclude);
+  void copy_into_chunks(Segment& segment, uint64_t pos, std::span<const std::byte> bytes);
+  void publish_offsets();
+
+  // log_open.cc
+  Result<void> recover();
+  Result<std::unique_ptr<Segment>> create_segment(int64_t base_offset);
+  Result<void> open_for_append(Segment& segment);
+  Result<bool> recover_scanned(Segment& segment, int64_t next_base);
+  Result<void> cut_file(const std::string& path, uint64_t size);
+  void remove_segments_after(size_t kept, const std::vector<int64_t>& bases);
+  Result<void> seal(Segment& segment);
+  void close_segment_files(Segment& segment);
+
+  // log_read.cc
+  Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
+  Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
+  const Segment* segment_for(int64_t offset) const;
+
+  // log_retention.cc
+  Result<uint32_t> apply_retention();
+  Result<void> roll();
+  Result<void> delete_oldest_segment();
+};
+
+}  // namespace sluice::partitions

@@ -1,0 +1,73 @@
+// Segment: one "<base offset>.log" file of a partition with its in-memory indexes, the chunks
+// that hold its tail, and the state of its writes. Owned by PartitionLog (one thread).
+//
+// Positions, for a segment being appended to:
+//   written_end <= submitted_end <= size
+// size is the logical end (bytes appended); submitted_end the end of the bytes handed to a
+// write; written_end the end of the contiguous prefix whose writes completed. synced_end <=
+// written_end is the prefix covered by a completed fdatasync.
+#pragma once
+
+#include "io/file_system.h"
+#include "partitions/offset_index.h"
+#include "partitions/time_index.h"
+
+#include <sluice/result.h>
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+
+namespace sluice::partitions {
+
+struct WriteOp;
+
+// A chunk of the tail: file bytes [file_pos, file_pos + chunk_bytes) of its segment.
+struct Chunk {
+  std::byte* data = nullptr;
+  uint64_t file_pos = 0;
+};
+
+struct Segment {
+  Segment(std::string dir, int64_t base, uint32_t index_interval_bytes);
+
+  int64_t base_offset;
+  std::string log_path;
+  std::string index_path;
+  std::string time_index_path;
+  io::FileHandle write_file;  // invalid once sealed
+  io::FileHandle read_file;   // buffered, for reads that miss the chunks
+  bool direct = false;
+
+  uint64_t size = 0;
+  uint64_t submitted_end = 0;
+  uint64_t written_end = 0;
+  uint64_t synced_end = 0;
+  uint64_t allocated_bytes = 0;  // preallocated with fallocate
+  int64_t next_offset = 0;
+  int64_t created_ms = -1;  // when its first batch was appended (-1: empty)
+  bool tail_write_in_flight = false;
+  uint32_t syncs_in_flight = 0;
+  bool sealed = false;
+  bool rolled = false;  // a newer segment exists: seal once every write completed
+
+  OffsetIndex index;
+  TimeIndex time_index;
+  std::deque<Chunk> chunks;     // contiguous and in file order
+  std::deque<WriteOp*> writes;  // in flight, in submission (file) order
+
+  uint64_t chunk_end(uint32_t chunk_bytes) const {
+    return chunks.empty() ? 0 : chunks.back().file_pos + chunk_bytes;
+  }
+  bool empty() const { return size == 0; }
+  // True when [pos, pos + length) lies inside the chunks.
+  bool in_chunks(uint64_t pos, uint64_t length, uint32_t chunk_bytes) const;
+  // Copies [pos, pos + out.size()) from the chunks; in_chunks must hold.
+  void copy_from_chunks(uint64_t pos, std::span<std::byte> out, uint32_t chunk_bytes) const;
+  // Reads [pos, pos + out.size()) from the chunks, or from the file where they do not hold it.
+  Result<void> read(io::FileSystem& fs, uint64_t pos, std::span<std::byte> out,
+                    uint32_t chunk_bytes) const;
+};
+
+}  // namespace sluice::partitions
