@@ -46,6 +46,7 @@ Result<void> write_whole_file(io::FileSystem& fs, const std::string& path,
   if (!file.ok()) return std::move(file).error();
   Result<void> result = fs.truncate(*file, 0);
   if (result.ok()) result = fs.write(*file, 0, bytes);
+  if (result.ok()) result = fs.datasync(*file);
   auto closed = fs.close(*file);
   if (!result.ok()) return result;
   return closed;
@@ -153,8 +154,10 @@ Result<void> PartitionLog::Impl::seal(Segment& segment) {
   // Indexes are written after the data is durable, so a present and valid index means a
   // complete segment. They can be rebuilt, so a failure here is only a warning.
   auto index = write_whole_file(fs, segment.index_path, segment.index.encode());
-  if (index.ok())
+  if (index.ok()) {
     index = write_whole_file(fs, segment.time_index_path, segment.time_index.encode());
+  }
+  if (index.ok()) index = fs.sync_directory(dir);
   if (!index.ok()) {
     log_line(LogLevel::warning, segment.log_path + ": index not written (" +
                                     index.error().to_string() + "); recovery will rebuild it");
