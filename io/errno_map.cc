@@ -29,13 +29,10 @@ Errc errno_to_errc(int err) {
     case ENODEV:
     case ENOMEM:
     case ENOBUFS:
-      return Errc::io_error;
-    // A bad descriptor (closed, or opened without the needed access) is a caller's mistake, but
-    // it is reported as a value so that a stale handle fails one call, not the process.
+    // A bad descriptor (closed, or opened without the needed access) is a caller's mistake,
+    // reported as a value so that a stale handle fails one call, not the process. A bad buffer
+    // address (EFAULT) is a memory bug: the Ring asserts before it gets here.
     case EBADF:
-      return Errc::io_error;
-    // A bad buffer address is a memory bug; the Ring asserts before it gets here. The mapping
-    // exists for callers that use plain system calls.
     case EFAULT:
       return Errc::io_error;
     // The path names nothing: missing, or a parent on the path is a file.

@@ -35,6 +35,8 @@ class Ring {
   };
 
   static Result<std::unique_ptr<Ring>> create(const Options& options);
+  // Operations still in flight are cancelled, and their callbacks never run; the kernel no
+  // longer touches their buffers once the destructor returns (bounded wait, logged if not).
   ~Ring();
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;

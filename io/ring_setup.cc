@@ -124,6 +124,9 @@ void Ring::Impl::shut_down() {
                                     " operations in flight; their callbacks will not run");
   }
   for (IoOp* op = overflow_head; op != nullptr; op = op->state.next) {
+    if (op->state.linked != nullptr) {  // a pair: its datasync is free again too
+      op->state.linked->state.opcode = static_cast<uint8_t>(OpKind::none);
+    }
     op->state.opcode = static_cast<uint8_t>(OpKind::none);
   }
   overflow_head = overflow_tail = nullptr;
