@@ -109,7 +109,7 @@ TEST_F(SegmentScanTest, ZeroFilledTail) {
   for (size_t zeros : {size_t{1}, size_t{60}, size_t{61}, size_t{4096 - data_bytes % 4096},
                        size_t{3 * 4096 + 5}}) {
     std::vector<std::byte> bytes = segment.bytes;
-    bytes.resize(bytes.size() + zeros);
+    bytes.insert(bytes.end(), zeros, std::byte{0});
     for (uint32_t block : {100u, 4096u, 1u << 20}) {
       ScanResult result = scan(bytes, {.read_block_bytes = block});
       EXPECT_EQ(result.stop, ScanStop::zero_fill) << zeros << " zeros, block " << block;
