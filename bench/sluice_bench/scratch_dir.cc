@@ -1,0 +1,26 @@
+#include "bench/sluice_bench/scratch_dir.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace sluice::bench {
+
+Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return Error(Errc::io_error,
+                 "cannot create a directory like " + pattern + ": " + std::strerror(errno));
+  }
+  return ScratchDir(pattern);
+}
+
+ScratchDir::~ScratchDir() {
+  if (path_.empty()) return;
+  std::error_code ignored;  // best effort: a leftover temporary directory harms nothing
+  std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace sluice::bench

@@ -1,0 +1,26 @@
+// ScratchDir: a fresh directory under $TMPDIR (or /tmp), removed with its contents when the
+// object goes away, for commands that need somewhere to write when the user named nothing.
+#pragma once
+
+#include <sluice/result.h>
+
+#include <string>
+
+namespace sluice::bench {
+
+class ScratchDir {
+ public:
+  // `prefix` names the directory: "<tmp>/<prefix>-XXXXXX".
+  static Result<ScratchDir> create(const std::string& prefix);
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchDir& operator=(ScratchDir&&) = delete;
+  ~ScratchDir();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+}  // namespace sluice::bench
