@@ -41,9 +41,11 @@ class LatencyHistogram {
   // (the highest value the bucket holds, never above the maximum recorded). 0 when empty.
   uint64_t percentile(double percent) const {
     if (count_ == 0) return 0;
-    const double fraction = std::clamp(percent, 0.0, 100.0) / 100.0;
-    const uint64_t rank = std::max<uint64_t>(
-        1, static_cast<uint64_t>(std::ceil(fraction * static_cast<double>(count_))));
+    // The rank of the value asked for, 1-based; the small tolerance keeps 99.9 % of 10000 at
+    // 9990 although 0.999 * 10000 is a hair above it in binary floating point.
+    const double exact = std::clamp(percent, 0.0, 100.0) / 100.0 * static_cast<double>(count_);
+    const uint64_t rank =
+        std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(exact - 1e-9 * exact)));
     uint64_t seen = 0;
     for (size_t i = 0; i < counts_.size(); ++i) {
       seen += counts_[i];
