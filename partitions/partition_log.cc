@@ -23,6 +23,9 @@ namespace sluice::partitions {
 namespace {
 
 constexpr uint64_t kPage = io::kDirectIoAlignment;
+// While a segment has a write in flight, fewer full pages than this wait for more appends (or
+// for that write to complete): under load writes grow instead of multiplying.
+constexpr uint64_t kMinWriteBytesWhileBusy = 64 * 1024;
 uint64_t align_down(uint64_t v) {
   return v & ~(kPage - 1);
 }
@@ -131,6 +134,7 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   } else if (done && durability == Durability::synced) {
     synced_waiters.push_back({next_offset, info, std::move(done)});
   }
+  flush();
   return info;
 }
 
@@ -221,9 +225,14 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   SLUICE_ASSERT(segment.in_chunks(start, 1, options.chunk_bytes));
   const Chunk& chunk =
       segment.chunks[(start - segment.chunks.front().file_pos) / options.chunk_bytes];
-  uint64_t data_end = std::min(segment.size, chunk.file_pos + options.chunk_bytes);
+  const uint64_t chunk_end = chunk.file_pos + options.chunk_bytes;
+  uint64_t data_end = std::min(segment.size, chunk_end);
   uint64_t write_end = align_down(data_end);
   const bool tail = write_end <= start;
+  if (!tail && !segment.writes.empty() && write_end < chunk_end &&
+      write_end - start < kMinWriteBytesWhileBusy) {
+    return false;
+  }
   if (tail) {
     // Only a partial page is left: write it once the segment's other writes are done, as
     // later appends may still fill it.

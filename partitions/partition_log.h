@@ -108,7 +108,9 @@ class PartitionLog {
   // (a new segment could not be created), closed (the log failed earlier: reopen it).
   Result<AppendInfo> append(std::span<const std::byte> batch, Durability durability,
                             AppendCallback done = {});
-  // Submits writes for buffered bytes (append does it too, when the pipeline has room).
+  // Submits writes for appended bytes that no write covers yet. append() calls it; a write
+  // starts at once when its segment has none in flight, else once 64 KiB are pending or the
+  // one in flight completes, so that writes grow under load.
   void flush();
   // Writes and syncs everything appended so far, polling fs until done.
   Result<void> sync();
