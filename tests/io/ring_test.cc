@@ -5,6 +5,8 @@
 #include "tests/support/temp_dir.h"
 
 #include <fcntl.h>
+#include "tests/support/completion.h"
+
 #include <gtest/gtest.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -25,24 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// What one operation's callback saw, and in which order it ran among all callbacks.
-struct Completion {
-  std::optional<Result<uint64_t>> result;
-  int order = 0;
-};
-
-int g_completion_count = 0;
-
-void record(IoOp& op, Result<uint64_t> result) {
-  auto* completion = static_cast<Completion*>(op.context);
-  completion->result.emplace(std::move(result));
-  completion->order = ++g_completion_count;
-}
-
-void bind(IoOp& op, Completion& completion) {
-  op.callback = record;
-  op.context = &completion;
-}
+using testing::bind;
+using testing::Completion;
 
 std::unique_ptr<Ring> make_ring(uint32_t entries = 64) {
   Ring::Options options;
