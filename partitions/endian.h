@@ -13,10 +13,18 @@
 namespace sluice::partitions {
 
 namespace detail {
-inline uint8_t byteswap(uint8_t v) { return v; }
-inline uint16_t byteswap(uint16_t v) { return __builtin_bswap16(v); }
-inline uint32_t byteswap(uint32_t v) { return __builtin_bswap32(v); }
-inline uint64_t byteswap(uint64_t v) { return __builtin_bswap64(v); }
+inline uint8_t byteswap(uint8_t v) {
+  return v;
+}
+inline uint16_t byteswap(uint16_t v) {
+  return __builtin_bswap16(v);
+}
+inline uint32_t byteswap(uint32_t v) {
+  return __builtin_bswap32(v);
+}
+inline uint64_t byteswap(uint64_t v) {
+  return __builtin_bswap64(v);
+}
 }  // namespace detail
 
 template <typename T>

@@ -140,17 +140,25 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
 
 // ---- Chunks ----
 
-// How many chunks of other segments (and fully written ones of `exclude`'s past) could be
-// recycled now: a segment's front chunk whose bytes are all written, repeatedly.
+// A chunk may go back to the pool once the segment no longer appends into it and its bytes
+// are written. While synced appends wait, they must be synced too: the tail cache then bounds
+// the bytes waiting for an fdatasync, and with them the appends and callbacks that wait.
+bool PartitionLog::Impl::chunk_recyclable(const Segment& segment, const Chunk& chunk) const {
+  const uint64_t chunk_end = chunk.file_pos + options.chunk_bytes;
+  if (!segment.rolled && chunk_end > segment.size) return false;
+  const uint64_t end = std::min(chunk_end, segment.size);
+  if (end > segment.written_end) return false;
+  return synced_waiters.empty() || end <= segment.synced_end;
+}
+
+// How many chunks could be recycled now: each segment's chunks from the front, as long as they
+// qualify (a segment's chunks stay contiguous). The last chunk of `exclude` is never counted.
 uint32_t PartitionLog::Impl::recyclable_chunks(const Segment* exclude) const {
   uint32_t count = 0;
   for (const auto& segment : segments) {
     for (const Chunk& chunk : segment->chunks) {
-      uint64_t end = chunk.file_pos + options.chunk_bytes;
-      bool is_last = &chunk == &segment->chunks.back();
-      if (segment.get() == exclude && is_last) break;
-      if (!segment->rolled && end > segment->size) break;  // the chunk appends go into
-      if (std::min(end, segment->size) > segment->written_end) break;
+      if (segment.get() == exclude && &chunk == &segment->chunks.back()) break;
+      if (!chunk_recyclable(*segment, chunk)) break;
       ++count;
     }
   }
@@ -160,12 +168,9 @@ uint32_t PartitionLog::Impl::recyclable_chunks(const Segment* exclude) const {
 bool PartitionLog::Impl::recycle_one_chunk(const Segment* exclude) {
   for (auto& segment : segments) {
     if (segment->chunks.empty()) continue;
-    const Chunk& chunk = segment->chunks.front();
-    uint64_t end = chunk.file_pos + options.chunk_bytes;
     if (segment.get() == exclude && segment->chunks.size() == 1) continue;
-    if (!segment->rolled && end > segment->size) continue;
-    if (std::min(end, segment->size) > segment->written_end) continue;
-    pool.release(chunk.data);
+    if (!chunk_recyclable(*segment, segment->chunks.front())) continue;
+    pool.release(segment->chunks.front().data);
     segment->chunks.pop_front();
     return true;
   }
@@ -243,6 +248,8 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   }
   WriteOp* write = free_writes.back();
   free_writes.pop_back();
+  SLUICE_ASSERT(!write->in_use);
+  write->in_use = true;
   write->segment = &segment;
   write->data_end = data_end;
   write->tail = tail;
@@ -257,6 +264,7 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
 }
 
 void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& result) {
+  SLUICE_ASSERT(write.in_use && !write.done);
   write.done = true;
   if (!result.ok()) write.error = result.error();
   Segment& segment = *write.segment;
@@ -267,6 +275,8 @@ void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& r
     if (front->error && !rollback && !failure) rollback = *front->error;
     if (!rollback && !failure) segment.written_end = std::max(segment.written_end, front->data_end);
     if (front->tail) segment.tail_write_in_flight = false;
+    SLUICE_ASSERT(front->in_use);
+    front->in_use = false;
     free_writes.push_back(front);
   }
   if (failure) return;

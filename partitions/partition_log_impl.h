@@ -25,6 +25,7 @@ struct WriteOp {
   uint64_t data_end = 0;  // logical end of the segment bytes this write covers
   bool tail = false;      // ends in a partial page (padded with zeros)
   bool done = false;
+  bool in_use = false;  // submitted and not yet retired from its segment's queue
   std::optional<Error> error;
 };
 
@@ -111,6 +112,7 @@ struct PartitionLog::Impl {
   bool writes_idle() const;
   void maybe_seal(Segment& segment);
   bool ensure_chunks(Segment& segment, uint64_t end_pos, bool check_only);
+  bool chunk_recyclable(const Segment& segment, const Chunk& chunk) const;
   uint32_t recyclable_chunks(const Segment* exclude) const;
   bool recycle_one_chunk(const Segment* exclude);
   void copy_into_chunks(Segment& segment, uint64_t pos, std::span<const std::byte> bytes);
