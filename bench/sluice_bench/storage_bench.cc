@@ -8,10 +8,10 @@
 // log copies each batch, so one buffer can be appended again and again.
 #include "bench/sluice_bench/storage_bench.h"
 
-#include "bench/sluice_bench/scratch_dir.h"
 #include "io/logger.h"
 #include "io/uring_file_system.h"
 #include "partitions/partition_log.h"
+#include "tools/common/scratch_dir.h"
 
 #include <chrono>
 #include <cstdio>
@@ -223,10 +223,10 @@ Result<void> run_in(const std::string& dir, const StorageOptions& options, Stora
 
 Result<StorageResult> run_storage_bench(const StorageOptions& options) {
   StorageResult result;
-  std::optional<ScratchDir> scratch;
+  std::optional<tools::ScratchDir> scratch;
   std::string base = options.data_dir;
   if (base.empty()) {
-    auto created = ScratchDir::create("sluice-bench");
+    auto created = tools::ScratchDir::create("sluice-bench");
     if (!created.ok()) return std::move(created).error();
     scratch.emplace(std::move(created).value());
     base = scratch->path();

@@ -28,7 +28,7 @@ struct StorageOptions {
   bool direct_io = true;
   uint64_t segment_bytes = 1ull << 30;
   uint64_t chunk_bytes = 1u << 20;
-  uint64_t tail_cache_bytes = 16ull << 20;
+  uint64_t tail_cache_bytes = 64ull << 20;
   uint64_t max_writes_in_flight = 8;
 };
 

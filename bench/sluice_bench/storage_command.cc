@@ -1,6 +1,6 @@
 // sluice-bench storage: options, the human summary line and the JSON report.
-#include "bench/sluice_bench/flags.h"
 #include "bench/sluice_bench/storage_bench.h"
+#include "tools/common/flags.h"
 
 #include <cstdio>
 #include <string>
@@ -14,14 +14,14 @@ constexpr const char* kUsage =
     "                            [--rate EVENTS_PER_SEC (open loop)] [--pipeline BATCHES]\n"
     "                            [--key-bytes K (16)] [--direct true|false (true)]\n"
     "                            [--segment-bytes (1G)] [--chunk-bytes (1M)]\n"
-    "                            [--tail-cache-bytes (16M)] [--writes-in-flight (8)]\n";
+    "                            [--tail-cache-bytes (64M)] [--writes-in-flight (8)]\n";
 
 int usage(const std::string& message) {
   std::fprintf(stderr, "sluice-bench storage: %s\n%s", message.c_str(), kUsage);
   return 2;
 }
 
-Result<void> read_sizes(Flags& flags, StorageOptions& o) {
+Result<void> read_sizes(tools::Flags& flags, StorageOptions& o) {
   auto take = [&flags](const char* name, uint64_t& out) -> Result<void> {
     auto value = flags.size(name, out);
     if (!value.ok()) return std::move(value).error();
@@ -40,8 +40,12 @@ Result<void> read_sizes(Flags& flags, StorageOptions& o) {
 }
 
 Result<StorageOptions> parse_options(std::span<const std::string> words) {
-  auto flags = Flags::parse(words);
+  auto flags = tools::Flags::parse(words);
   if (!flags.ok()) return std::move(flags).error();
+  if (!flags->positionals().empty()) {
+    return Error(Errc::invalid_argument,
+                 "unexpected argument '" + flags->positionals().front() + "'");
+  }
   StorageOptions o;
   if (!flags->text("record-bytes") || !flags->text("durability") || !flags->text("seconds") ||
       !flags->text("json")) {

@@ -1,9 +1,10 @@
-// CliArgs: the words after a command, split into positionals and `--name value` flags
-// (`--name=value` too). Commands ask for the flags they know and reject the rest, so a typo is
-// a usage error instead of a silently ignored option.
+// What every `sluice` command shares: its arguments (tools::Flags), its exit codes, and how it
+// reports a usage error.
 //
 // Thread-safety: a plain value.
 #pragma once
+
+#include "tools/common/flags.h"
 
 #include <sluice/result.h>
 
@@ -16,22 +17,7 @@
 
 namespace sluice::cli {
 
-class CliArgs {
- public:
-  // Fails with Errc::invalid_argument on a flag without a value or a flag given twice.
-  static Result<CliArgs> parse(std::span<const std::string> words);
-
-  const std::vector<std::string>& positionals() const { return positionals_; }
-  // The flag's value, and marks it as known.
-  std::optional<std::string> take(const std::string& name);
-  // A flag that was given but never taken: a usage error for the caller to report.
-  std::optional<std::string> first_unknown() const;
-
- private:
-  std::vector<std::string> positionals_;
-  std::map<std::string, std::string> flags_;
-  std::map<std::string, bool> taken_;
-};
+using tools::Flags;
 
 // Exit codes shared by every command.
 inline constexpr int kExitOk = 0;

@@ -5,9 +5,9 @@
 // it removes afterwards.
 #include "io/uring_file_system.h"
 #include "partitions/partition_log.h"
+#include "tools/common/scratch_dir.h"
 #include "tools/sluice/cli_args.h"
 #include "tools/sluice/commands.h"
-#include "tools/sluice/scratch_dir.h"
 
 #include <chrono>
 #include <cinttypes>
@@ -142,17 +142,17 @@ Result<void> run(const std::string& dir) {
 }  // namespace
 
 int run_demo(std::span<const std::string> words) {
-  auto args = CliArgs::parse(words);
+  auto args = Flags::parse(words);
   if (!args.ok()) return usage_error("demo", args.error().message(), kUsage);
-  auto data_dir = args->take("data-dir");
+  auto data_dir = args->text("data-dir");
   if (auto unknown = args->first_unknown())
     return usage_error("demo", "unknown option " + *unknown, kUsage);
   if (!args->positionals().empty()) {
     return usage_error("demo", "unexpected argument '" + args->positionals()[0] + "'", kUsage);
   }
-  std::optional<ScratchDir> scratch;
+  std::optional<tools::ScratchDir> scratch;
   if (!data_dir) {
-    auto created = ScratchDir::create("sluice-demo");
+    auto created = tools::ScratchDir::create("sluice-demo");
     if (!created.ok()) return usage_error("demo", created.error().to_string(), kUsage);
     scratch.emplace(std::move(created).value());
   }

@@ -81,7 +81,7 @@ Result<void> dump_segment(io::FileSystem& fs, const SegmentFile& segment) {
 }  // namespace
 
 int run_log_dump(std::span<const std::string> words) {
-  auto args = CliArgs::parse(words);
+  auto args = Flags::parse(words);
   if (!args.ok()) return usage_error("log dump", args.error().message(), kUsage);
   if (auto unknown = args->first_unknown()) {
     return usage_error("log dump", "unknown option " + *unknown, kUsage);

@@ -139,9 +139,9 @@ int fail_io(const Error& error) {
 }  // namespace
 
 int run_log_verify(std::span<const std::string> words) {
-  auto args = CliArgs::parse(words);
+  auto args = Flags::parse(words);
   if (!args.ok()) return usage_error("log verify", args.error().message(), kUsage);
-  auto data_dir = args->take("data-dir");
+  auto data_dir = args->text("data-dir");
   if (auto unknown = args->first_unknown()) {
     return usage_error("log verify", "unknown option " + *unknown, kUsage);
   }

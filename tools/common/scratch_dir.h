@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace sluice::bench {
+namespace sluice::tools {
 
 class ScratchDir {
  public:
@@ -23,4 +23,4 @@ class ScratchDir {
   std::string path_;
 };
 
-}  // namespace sluice::bench
+}  // namespace sluice::tools

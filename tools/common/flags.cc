@@ -1,16 +1,17 @@
-#include "bench/sluice_bench/flags.h"
+#include "tools/common/flags.h"
 
 #include <charconv>
 #include <cmath>
 
-namespace sluice::bench {
+namespace sluice::tools {
 
 Result<Flags> Flags::parse(std::span<const std::string> words) {
   Flags flags;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     if (word.size() < 3 || word.compare(0, 2, "--") != 0) {
-      return Error(Errc::invalid_argument, "unexpected argument '" + word + "'");
+      flags.positionals_.push_back(word);
+      continue;
     }
     std::string name = word.substr(2);
     std::string value;
@@ -97,4 +98,4 @@ std::optional<std::string> Flags::first_unknown() const {
   return std::nullopt;
 }
 
-}  // namespace sluice::bench
+}  // namespace sluice::tools

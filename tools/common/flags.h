@@ -1,6 +1,7 @@
-// Flags: `--name value` (or `--name=value`) options of a sluice-bench command, with typed
-// getters that fail on malformed values. A flag nobody asked for is reported, so a typo never
-// runs a different benchmark than the one meant.
+// Flags: the words after a command of `sluice` or `sluice-bench`, split into positionals and
+// `--name value` (or `--name=value`) options, with typed getters that fail on malformed values.
+// Commands ask for the options they know; one nobody asked for is reported, so a typo is a
+// usage error instead of a silently ignored option.
 //
 // Thread-safety: a plain value.
 #pragma once
@@ -12,12 +13,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
-namespace sluice::bench {
+namespace sluice::tools {
 
 class Flags {
  public:
+  // Fails with Errc::invalid_argument on an option without a value or one given twice.
   static Result<Flags> parse(std::span<const std::string> words);
+
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  // The option's value (and marks it as asked for).
 
   std::optional<std::string> text(const std::string& name);
   // A non-negative integer, with an optional K, M or G suffix (powers of 1024).
@@ -27,8 +33,9 @@ class Flags {
   std::optional<std::string> first_unknown() const;
 
  private:
+  std::vector<std::string> positionals_;
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> taken_;
 };
 
-}  // namespace sluice::bench
+}  // namespace sluice::tools

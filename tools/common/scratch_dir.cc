@@ -1,11 +1,11 @@
-#include "tools/sluice/scratch_dir.h"
+#include "tools/common/scratch_dir.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
-namespace sluice::cli {
+namespace sluice::tools {
 
 Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
@@ -23,4 +23,4 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::tools
