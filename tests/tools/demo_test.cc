@@ -1,5 +1,6 @@
 // `sluice demo`: runs the built binary and checks that it appended with each durability, read
 // the events back and recovered them on reopening.
+#include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -12,25 +13,8 @@
 namespace sluice {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-CliRun run_sluice(const std::string& args) {
-  const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
-  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/sluice";
-  CliRun run;
-  FILE* pipe = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::CliRun;
+using testing::run_sluice;
 
 TEST(DemoTest, AppendsReadsBackAndRecovers) {
   testing::TempDir dir;

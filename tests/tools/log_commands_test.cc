@@ -5,6 +5,7 @@
 #include "partitions/segment_files.h"
 #include "partitions/segment_scan.h"
 #include "tests/support/batches.h"
+#include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -25,26 +26,8 @@ namespace fs = std::filesystem;
 constexpr int kBatches = 20;
 constexpr int kRecordsPerBatch = 10;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs `sluice <args>` through the shell and captures what it printed.
-CliRun run_sluice(const std::string& args) {
-  const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
-  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/sluice";
-  CliRun run;
-  FILE* pipe = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::CliRun;
+using testing::run_sluice;
 
 size_t count(const std::string& text, const std::string& needle) {
   size_t found = 0;
