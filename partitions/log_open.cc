@@ -92,16 +92,12 @@ Result<void> PartitionLog::Impl::open_for_append(Segment& segment) {
   auto file = open_for_writing(fs, segment.log_path, false, &direct);
   if (!file.ok()) return std::move(file).error();
   segment.write_file = *file;
-  segment.direct = direct;
   auto size = fs.size(segment.write_file);
   if (!size.ok()) return std::move(size).error();
-  segment.allocated_bytes = *size;
   const uint64_t preallocated = options.segment_bytes + kPreallocateSlack;
-  if (options.preallocate && segment.allocated_bytes < preallocated) {
+  if (options.preallocate && *size < preallocated) {
     auto allocated = fs.allocate(segment.write_file, 0, preallocated);
-    if (allocated.ok()) {
-      segment.allocated_bytes = preallocated;
-    } else if (allocated.code() != Errc::unsupported) {
+    if (!allocated.ok() && allocated.code() != Errc::unsupported) {
       log_line(LogLevel::warning,
                segment.log_path + ": preallocation failed: " + allocated.error().to_string());
     }
@@ -127,7 +123,6 @@ Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base
   auto file = open_for_writing(fs, segment->log_path, true, &direct);
   if (!file.ok()) return std::move(file).error();
   segment->write_file = *file;
-  segment->direct = direct;
   auto undo = [&](Error error) -> Error {
     close_segment_files(*segment);
     (void)fs.remove_file(segment->log_path);
@@ -136,9 +131,7 @@ Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base
   };
   if (options.preallocate) {
     auto allocated = fs.allocate(segment->write_file, 0, options.segment_bytes + kPreallocateSlack);
-    if (allocated.ok()) {
-      segment->allocated_bytes = options.segment_bytes + kPreallocateSlack;
-    } else if (allocated.code() != Errc::unsupported) {
+    if (!allocated.ok() && allocated.code() != Errc::unsupported) {
       return undo(std::move(allocated).error());
     }
   }
@@ -318,9 +311,6 @@ Result<void> PartitionLog::Impl::recover() {
     auto segment = create_segment(options.initial_offset);
     if (!segment.ok()) return std::move(segment).error();
     segments.push_back(std::move(segment).value());
-    Segment& first = active();
-    std::byte* data = pool.acquire();
-    first.chunks.push_back({data, 0});
     start_offset = next_offset = written_offset = synced_offset = options.initial_offset;
     publish_offsets();
     return {};
@@ -341,7 +331,6 @@ Result<void> PartitionLog::Impl::recover() {
       current.next_offset = bases[i + 1];
       current.sealed = current.rolled = true;
       current.written_end = current.synced_end = current.submitted_end = current.size;
-      current.created_ms = current.time_index.max_timestamp();
       continue;
     }
     auto cut = recover_scanned(current, last ? -1 : bases[i + 1]);

@@ -42,12 +42,12 @@ Result<uint64_t> find_batch(io::FileSystem& fs, const Segment& segment, int64_t 
 
 }  // namespace
 
-const Segment* PartitionLog::Impl::segment_for(int64_t offset) const {
+size_t PartitionLog::Impl::segment_index(int64_t offset) const {
   auto it = std::upper_bound(segments.begin(), segments.end(), offset,
                              [](int64_t value, const std::unique_ptr<Segment>& segment) {
                                return value < segment->base_offset;
                              });
-  return it == segments.begin() ? nullptr : std::prev(it)->get();
+  return it == segments.begin() ? 0 : static_cast<size_t>(it - segments.begin() - 1);
 }
 
 Result<ReadResult> PartitionLog::Impl::read(int64_t offset, uint64_t max_bytes) const {
@@ -59,8 +59,8 @@ Result<ReadResult> PartitionLog::Impl::read(int64_t offset, uint64_t max_bytes) 
   ReadResult result;
   result.first_offset = result.next_offset = offset;
   int64_t want = offset;
-  for (const auto& owned : segments) {
-    const Segment& segment = *owned;
+  for (size_t i = segment_index(offset); i < segments.size(); ++i) {
+    const Segment& segment = *segments[i];
     if (want >= segment.next_offset || want < segment.base_offset) continue;
     auto found = find_batch(fs, segment, want, options.chunk_bytes);
     if (!found.ok()) return std::move(found).error();

@@ -112,11 +112,11 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   }
   const uint64_t pos = segment->size;
   SLUICE_ASSERT(ensure_chunks(*segment, pos + batch.size(), false));
-  copy_into_chunks(*segment, pos, batch);
+  segment->copy_into_chunks(pos, batch, options.chunk_bytes);
   AppendInfo info{next_offset, next_offset + header->last_offset_delta};
   std::byte base_be[8];
   store_be(base_be, info.base_offset);
-  copy_into_chunks(*segment, pos, base_be);
+  segment->copy_into_chunks(pos, base_be, options.chunk_bytes);
 
   segment->index.on_batch(info.base_offset, pos, batch.size());
   segment->time_index.on_batch(info.base_offset, header->max_timestamp, batch.size());
@@ -194,21 +194,6 @@ bool PartitionLog::Impl::ensure_chunks(Segment& segment, uint64_t end_pos, bool 
     segment.chunks.push_back({data, file_pos});
   }
   return true;
-}
-
-void PartitionLog::Impl::copy_into_chunks(Segment& segment, uint64_t pos,
-                                          std::span<const std::byte> bytes) {
-  SLUICE_ASSERT(segment.in_chunks(pos, bytes.size(), options.chunk_bytes));
-  uint64_t first = segment.chunks.front().file_pos;
-  size_t copied = 0;
-  while (copied < bytes.size()) {
-    uint64_t at = pos + copied;
-    Chunk& chunk = segment.chunks[(at - first) / options.chunk_bytes];
-    uint64_t within = at - chunk.file_pos;
-    size_t n = std::min<uint64_t>(bytes.size() - copied, options.chunk_bytes - within);
-    std::memcpy(chunk.data + within, bytes.data() + copied, n);
-    copied += n;
-  }
 }
 
 // ---- Writes ----
@@ -438,7 +423,7 @@ void PartitionLog::Impl::drop_tail(Segment& segment, uint64_t cut_pos, int64_t c
   if (!segment.chunks.empty() && cut_pos < segment.size) {
     uint64_t end = std::min(segment.size, segment.chunk_end(options.chunk_bytes));
     std::vector<std::byte> zeros(end - cut_pos);
-    copy_into_chunks(segment, cut_pos, zeros);
+    segment.copy_into_chunks(cut_pos, zeros, options.chunk_bytes);
   }
   segment.size = cut_pos;
   segment.submitted_end = std::min(segment.submitted_end, cut_pos);
@@ -454,7 +439,6 @@ void PartitionLog::Impl::drop_tail(Segment& segment, uint64_t cut_pos, int64_t c
     fail(cut.error());
     return;
   }
-  segment.allocated_bytes = std::min(segment.allocated_bytes, cut_pos);
 }
 
 // ---- sync and close ----

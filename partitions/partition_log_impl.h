@@ -115,7 +115,6 @@ struct PartitionLog::Impl {
   bool chunk_recyclable(const Segment& segment, const Chunk& chunk) const;
   uint32_t recyclable_chunks(const Segment* exclude) const;
   bool recycle_one_chunk(const Segment* exclude);
-  void copy_into_chunks(Segment& segment, uint64_t pos, std::span<const std::byte> bytes);
   void publish_offsets();
 
   // log_open.cc
@@ -131,7 +130,8 @@ struct PartitionLog::Impl {
   // log_read.cc
   Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
   Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
-  const Segment* segment_for(int64_t offset) const;
+  // The segment that holds `offset` (the last one whose base is <= offset; 0 when none is).
+  size_t segment_index(int64_t offset) const;
 
   // log_retention.cc
   Result<uint32_t> apply_retention();

@@ -24,16 +24,17 @@ bool Segment::in_chunks(uint64_t pos, uint64_t length, uint32_t chunk_bytes) con
 
 void Segment::copy_from_chunks(uint64_t pos, std::span<std::byte> out, uint32_t chunk_bytes) const {
   SLUICE_ASSERT(in_chunks(pos, out.size(), chunk_bytes));
-  uint64_t first = chunks.front().file_pos;
-  size_t copied = 0;
-  while (copied < out.size()) {
-    uint64_t at = pos + copied;
-    const Chunk& chunk = chunks[(at - first) / chunk_bytes];
-    uint64_t within = at - chunk.file_pos;
-    size_t n = std::min<uint64_t>(out.size() - copied, chunk_bytes - within);
-    std::memcpy(out.data() + copied, chunk.data + within, n);
-    copied += n;
-  }
+  for_each_piece(pos, out.size(), chunk_bytes, [&](std::byte* memory, uint64_t at, uint64_t n) {
+    std::memcpy(out.data() + at, memory, n);
+  });
+}
+
+void Segment::copy_into_chunks(uint64_t pos, std::span<const std::byte> bytes,
+                               uint32_t chunk_bytes) {
+  SLUICE_ASSERT(in_chunks(pos, bytes.size(), chunk_bytes));
+  for_each_piece(pos, bytes.size(), chunk_bytes, [&](std::byte* memory, uint64_t at, uint64_t n) {
+    std::memcpy(memory, bytes.data() + at, n);
+  });
 }
 
 Result<void> Segment::read(io::FileSystem& fs, uint64_t pos, std::span<std::byte> out,

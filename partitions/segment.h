@@ -14,6 +14,7 @@
 
 #include <sluice/result.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -38,13 +39,11 @@ struct Segment {
   std::string time_index_path;
   io::FileHandle write_file;  // invalid once sealed
   io::FileHandle read_file;   // buffered, for reads that miss the chunks
-  bool direct = false;
 
   uint64_t size = 0;
   uint64_t submitted_end = 0;
   uint64_t written_end = 0;
   uint64_t synced_end = 0;
-  uint64_t allocated_bytes = 0;  // preallocated with fallocate
   int64_t next_offset = 0;
   int64_t created_ms = -1;  // when its first batch was appended (-1: empty)
   bool tail_write_in_flight = false;
@@ -63,11 +62,31 @@ struct Segment {
   bool empty() const { return size == 0; }
   // True when [pos, pos + length) lies inside the chunks.
   bool in_chunks(uint64_t pos, uint64_t length, uint32_t chunk_bytes) const;
+  // Calls piece(chunk memory, offset into [pos, pos + length), bytes) for each part of the range
+  // that one chunk holds, in order; in_chunks must hold.
+  template <typename Piece>
+  void for_each_piece(uint64_t pos, uint64_t length, uint32_t chunk_bytes, Piece&& piece) const;
   // Copies [pos, pos + out.size()) from the chunks; in_chunks must hold.
   void copy_from_chunks(uint64_t pos, std::span<std::byte> out, uint32_t chunk_bytes) const;
+  // Copies bytes into the chunks at [pos, pos + bytes.size()); in_chunks must hold.
+  void copy_into_chunks(uint64_t pos, std::span<const std::byte> bytes, uint32_t chunk_bytes);
   // Reads [pos, pos + out.size()) from the chunks, or from the file where they do not hold it.
   Result<void> read(io::FileSystem& fs, uint64_t pos, std::span<std::byte> out,
                     uint32_t chunk_bytes) const;
 };
+
+template <typename Piece>
+void Segment::for_each_piece(uint64_t pos, uint64_t length, uint32_t chunk_bytes,
+                             Piece&& piece) const {
+  const uint64_t first = chunks.front().file_pos;
+  for (uint64_t done = 0; done < length;) {
+    const uint64_t at = pos + done;
+    const Chunk& chunk = chunks[(at - first) / chunk_bytes];
+    const uint64_t within = at - chunk.file_pos;
+    const uint64_t n = std::min<uint64_t>(length - done, chunk_bytes - within);
+    piece(chunk.data + within, done, n);
+    done += n;
+  }
+}
 
 }  // namespace sluice::partitions

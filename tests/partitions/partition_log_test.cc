@@ -397,20 +397,17 @@ TEST_F(PartitionLogTest, PowerLossKeepsEverySyncedAppend) {
     {
       auto log = PartitionLog::open(fs, kDir, o);
       ASSERT_TRUE(log.ok());
-      int pending = 0;
       for (int i = 0; i < 60; ++i) {
         std::string name = "p" + std::to_string(i);
         auto batch = make_batch(name, 2, 1000, 50 + random() % 200);
         Durability d = random() % 3 == 0 ? Durability::synced : Durability::none;
         auto appended = (*log)->append(batch, d, [&, name](const Result<AppendInfo>& r) {
           if (r.ok()) synced_values.push_back(name + "-1");
-          --pending;
         });
         if (!appended.ok()) {
           ASSERT_EQ(appended.code(), Errc::would_block);
           continue;
         }
-        if (d == Durability::synced) ++pending;
         (*log)->flush();
         if (random() % 4 == 0) fs.poll(std::chrono::microseconds(0));
       }
@@ -440,6 +437,7 @@ TEST_F(PartitionLogTest, FlippedBytesAreNeverReturned) {
     io::MemoryFileSystem fs;
     auto o = options();
     std::vector<std::string> originals;
+    uint64_t used = 0;
     {
       auto log = PartitionLog::open(fs, kDir, o);
       ASSERT_TRUE(log.ok());
@@ -450,21 +448,21 @@ TEST_F(PartitionLogTest, FlippedBytesAreNeverReturned) {
           originals.push_back(name + "-" + std::to_string(r));
       }
       ASSERT_TRUE((*log)->sync().ok());
-    }
-    std::string path = std::string(kDir) + "/" + segment_file_name(0, kLogExtension);
-    auto contents = fs.contents(path);
-    ASSERT_TRUE(contents.ok());
-    uint64_t used = 0;
-    {
-      auto log = PartitionLog::open(fs, kDir, o);
       used = (*log)->info().size_bytes;
     }
-    ASSERT_TRUE(fs.flip_byte(path, random() % used, 1 + random() % 255).ok());
+    std::string path = std::string(kDir) + "/" + segment_file_name(0, kLogExtension);
+    const uint64_t flipped = random() % used;
+    ASSERT_TRUE(fs.flip_byte(path, flipped, 1 + random() % 255).ok());
     auto log = PartitionLog::open(fs, kDir, o);
     ASSERT_TRUE(log.ok()) << log.error().to_string();
     auto read = (*log)->read((*log)->start_offset(), 1 << 20);
-    if (!read.ok()) continue;
+    ASSERT_TRUE(read.ok()) << read.error().to_string();
     auto values = values_of(*read);
+    // Every batch before the damaged one survives; nothing returned differs from what was
+    // written (a flip in the few bytes no check covers, the leader epoch, keeps its batch).
+    const uint64_t batch_bytes = make_batch("v0", 3).size();
+    EXPECT_GE(values.size(), 3 * (flipped / batch_bytes)) << "flip at " << flipped;
+    ASSERT_LE(values.size(), originals.size());
     for (size_t i = 0; i < values.size(); ++i)
       EXPECT_EQ(values[i], originals[i]);
   }
