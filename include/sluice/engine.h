@@ -1,0 +1,102 @@
+// Engine: sluice embedded. Opens a data directory, runs the shards (one thread and one io_uring
+// ring per core by default, each the only writer of the partitions it owns) and hands out
+// producers and consumers. Beside them, the synchronous query path reads published events from
+// any thread without waiting for a shard.
+//
+// Thread-safety: every Engine member function may be called from any thread. The Engine must
+// outlive the producers and consumers it made.
+#pragma once
+
+#include <sluice/consumer.h>
+#include <sluice/durability.h>
+#include <sluice/event.h>
+#include <sluice/producer.h>
+#include <sluice/result.h>
+#include <sluice/topic.h>
+#include <sluice/wait_strategy.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+struct EngineOptions {
+  std::string data_dir;  // required; created when missing
+  uint32_t shards = 0;   // 0: one per core
+  WaitStrategy wait = WaitStrategy::park;
+  // In-memory tail of each partition (recent events for readers, and bytes on their way to the
+  // disk). Appends wait for the disk when it is full.
+  uint64_t tail_cache_bytes_per_partition = 16ull << 20;
+  // O_DIRECT segment writes (the default: faster on the machines measured, bench/RESULTS.md).
+  bool direct_io = true;
+  // How often each shard applies retention.
+  std::chrono::milliseconds retention_check_interval{60000};
+};
+
+class Engine {
+ public:
+  // Opens (creating when missing) the data directory: reads the topic catalog, recovers every
+  // partition and rebuilds the keyed indexes and the committed offsets, then starts the shards.
+  // Errors: invalid_argument (bad options), busy (another engine has the directory open),
+  // unsupported (a missing io_uring feature), the I/O errors of recovery.
+  static Result<std::unique_ptr<Engine>> open(const EngineOptions& options);
+  // Stops the shards after they wrote and synced everything they hold.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- Topics ----
+  // Errors: invalid_argument (bad name or config), already_exists.
+  Result<void> create_topic(std::string_view name, const TopicConfig& config);
+  // Removes the topic and its data. Errors: not_found, invalid_argument (an internal topic).
+  Result<void> delete_topic(std::string_view name);
+  std::vector<std::string> list_topics() const;
+  Result<TopicDescription> describe_topic(std::string_view name) const;
+
+  // ---- Producing and consuming ----
+  Result<Producer> producer(const ProducerOptions& options = {});
+  Result<Consumer> consumer(const ConsumerOptions& options);
+
+  // ---- The synchronous query path (any thread; never waits for a shard) ----
+  // Up to max_events events from `offset` on, in order; only published events. Errors:
+  // not_found (topic), invalid_argument (partition), offset_out_of_range (before the earliest
+  // offset or past the latest), the I/O errors of a read from disk.
+  Result<std::vector<Record>> read(std::string_view topic, int32_t partition, int64_t offset,
+                                   uint32_t max_events) const;
+  Result<PartitionState> partition_state(std::string_view topic, int32_t partition) const;
+  // The latest event with this key, on a topic with keyed_index. not_found when the key has no
+  // event; invalid_argument when the topic has no keyed index.
+  Result<Record> latest(std::string_view topic, std::string_view key) const;
+
+  // ---- Groups ----
+  struct GroupMember {
+    std::string member_id;
+    std::vector<TopicPartition> assignment;
+  };
+  struct GroupDescription {
+    std::string group;
+    int32_t generation = 0;
+    std::string state;  // "empty", "rebalancing", "stable"
+    std::vector<GroupMember> members;
+    std::vector<PartitionLag> offsets;  // committed offset and lag per partition
+  };
+  std::vector<std::string> list_groups() const;
+  Result<GroupDescription> describe_group(std::string_view group) const;
+
+  const EngineOptions& options() const;
+  uint32_t shard_count() const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice
