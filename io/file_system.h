@@ -119,6 +119,10 @@ class FileSystem {
   virtual size_t poll(std::chrono::microseconds wait) = 0;
   // Asynchronous operations submitted whose callbacks have not run yet.
   virtual size_t in_flight() const = 0;
+  // Makes a poll() that is waiting return at once, or the next poll() not wait. Any thread may
+  // call it (a producer waking its parked shard); it costs a system call, so callers wake only
+  // a poller that said it is going to sleep.
+  virtual void wake() = 0;
 };
 
 }  // namespace sluice::io

@@ -811,7 +811,7 @@ void MemoryFileSystem::write_then_datasync_async(FileHandle file, uint64_t offse
 
 // Runs what was queued at entry; operations queued by its callbacks wait for the next call.
 // With nothing queued it returns at once: no other source can complete an operation, so
-// waiting would only sleep.
+// waiting would only sleep (and a poller that parks on it spins instead).
 size_t MemoryFileSystem::poll(std::chrono::microseconds /*wait*/) {
   size_t count = 0;
   uint64_t epoch = 0;
@@ -836,6 +836,9 @@ size_t MemoryFileSystem::poll(std::chrono::microseconds /*wait*/) {
   }
   return run;
 }
+
+// poll() never sleeps, so there is nothing to wake.
+void MemoryFileSystem::wake() {}
 
 size_t MemoryFileSystem::in_flight() const {
   std::lock_guard lock(state_->mutex);

@@ -72,6 +72,7 @@ class MemoryFileSystem final : public FileSystem {
                                  IoOp& sync_op) override;
   size_t poll(std::chrono::microseconds wait) override;
   size_t in_flight() const override;
+  void wake() override;
 
  private:
   struct State;

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,6 +168,18 @@ Result<void> fsync_directory(const std::string& path) {
   Result<void> synced = check(retry_eintr([&] { return ::fsync(fd); }), "fsync directory " + path);
   ::close(fd);
   return synced;
+}
+
+Result<int> make_eventfd() {
+  const int fd = ::eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) return errno_error(errno, "eventfd");
+  return fd;
+}
+
+void signal_eventfd(int fd) {
+  const uint64_t one = 1;
+  const ssize_t n = retry_eintr([&] { return ::write(fd, &one, sizeof one); });
+  SLUICE_ASSERT_MSG(n == sizeof one, "eventfd write failed");
 }
 
 }  // namespace sluice::io::posix

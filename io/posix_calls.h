@@ -37,4 +37,11 @@ Result<void> rename_path(const std::string& from, const std::string& to);
 // fsync of the directory itself, which makes its entries durable.
 Result<void> fsync_directory(const std::string& path);
 
+// An eventfd (counter 0) for waking a thread that waits on a Ring: blocking, so that a read
+// submitted to io_uring waits for a signal instead of completing with EAGAIN.
+Result<int> make_eventfd();
+// Adds 1 to the eventfd's counter. Never fails for a valid eventfd (an overflowing counter
+// already wakes every reader).
+void signal_eventfd(int fd);
+
 }  // namespace sluice::io::posix

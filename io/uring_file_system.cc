@@ -22,7 +22,16 @@ int open_flags(const OpenOptions& options) {
 
 class UringFileSystem final : public FileSystem {
  public:
-  explicit UringFileSystem(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
+  UringFileSystem(std::unique_ptr<Ring> ring, int wake_fd)
+      : ring_(std::move(ring)), wake_fd_(wake_fd) {
+    wake_op_.callback = &UringFileSystem::on_woken;
+    wake_op_.context = this;
+  }
+  // The ring goes first: it cancels the wake read before its eventfd closes.
+  ~UringFileSystem() override {
+    ring_.reset();
+    (void)posix::close_file(wake_fd_);
+  }
 
   Result<FileHandle> open(const std::string& path, const OpenOptions& options) override {
     Result<int> fd = posix::open_file(path, open_flags(options));
@@ -76,8 +85,17 @@ class UringFileSystem final : public FileSystem {
     ring_->write_then_fdatasync(write_op, sync_op, fd_of(file), offset, data.data(), data.size());
   }
 
-  size_t poll(std::chrono::microseconds wait) override { return ring_->run(wait); }
-  size_t in_flight() const override { return ring_->in_flight(); }
+  // A poll that may wait keeps a read of the wake eventfd on the ring, so that wake() from
+  // another thread ends the wait; the read is not counted in in_flight().
+  size_t poll(std::chrono::microseconds wait) override {
+    if (wait.count() > 0 && !wake_armed_) {
+      wake_armed_ = true;
+      ring_->read(wake_op_, wake_fd_, 0, &wake_counter_, sizeof wake_counter_);
+    }
+    return ring_->run(wait);
+  }
+  size_t in_flight() const override { return ring_->in_flight() - (wake_armed_ ? 1 : 0); }
+  void wake() override { posix::signal_eventfd(wake_fd_); }
 
  private:
   // A handle that was never opened is a caller's bug, not an operating error.
@@ -86,7 +104,17 @@ class UringFileSystem final : public FileSystem {
     return file.id;
   }
 
+  static void on_woken(IoOp& op, Result<uint64_t> result) {
+    auto* fs = static_cast<UringFileSystem*>(op.context);
+    SLUICE_ASSERT_MSG(result.ok(), "read of the wake eventfd failed");
+    fs->wake_armed_ = false;
+  }
+
   std::unique_ptr<Ring> ring_;
+  int wake_fd_;
+  IoOp wake_op_;
+  uint64_t wake_counter_ = 0;
+  bool wake_armed_ = false;
 };
 
 }  // namespace
@@ -94,7 +122,9 @@ class UringFileSystem final : public FileSystem {
 Result<std::unique_ptr<FileSystem>> make_uring_file_system(const Ring::Options& options) {
   Result<std::unique_ptr<Ring>> ring = Ring::create(options);
   if (!ring.ok()) return std::move(ring).error();
-  return std::unique_ptr<FileSystem>(new UringFileSystem(std::move(*ring)));
+  Result<int> wake_fd = posix::make_eventfd();
+  if (!wake_fd.ok()) return std::move(wake_fd).error();
+  return std::unique_ptr<FileSystem>(new UringFileSystem(std::move(*ring), *wake_fd));
 }
 
 }  // namespace sluice::io

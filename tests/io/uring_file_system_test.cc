@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sluice::io {
@@ -327,6 +328,33 @@ TEST_F(UringFileSystemTest, DirectIoAlignedWorksUnalignedIsInvalidArgument) {
 TEST_F(UringFileSystemTest, PollWithNothingInFlightReturnsZero) {
   EXPECT_EQ(fs_->in_flight(), 0u);
   EXPECT_EQ(fs_->poll(1s), 0u);
+}
+
+// A poll that waits ends when another thread calls wake(); the wake read it keeps on the ring
+// is not an operation in flight.
+TEST_F(UringFileSystemTest, WakeEndsAWaitingPollFromAnotherThread) {
+  std::thread waker([&] {
+    std::this_thread::sleep_for(20ms);
+    fs_->wake();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  fs_->poll(std::chrono::seconds(10));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  waker.join();
+  EXPECT_LT(waited, 5s);
+  EXPECT_EQ(fs_->in_flight(), 0u);
+}
+
+// A wake before the poll is not lost: the next waiting poll returns at once.
+TEST_F(UringFileSystemTest, WakeBeforePollIsKept) {
+  fs_->wake();
+  const auto start = std::chrono::steady_clock::now();
+  fs_->poll(std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  // And the wait after it waits again (up to its timeout).
+  const auto again = std::chrono::steady_clock::now();
+  fs_->poll(20ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - again, 15ms);
 }
 
 }  // namespace
