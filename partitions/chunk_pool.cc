@@ -6,43 +6,122 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace sluice::partitions {
 
-ChunkPool::ChunkPool(uint32_t chunk_bytes, uint32_t count) : chunk_bytes_(chunk_bytes) {
-  SLUICE_ASSERT(chunk_bytes > 0 && chunk_bytes % io::kDirectIoAlignment == 0);
-  SLUICE_ASSERT(count >= 2);
-  all_.reserve(count);
-  free_.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    void* memory = std::aligned_alloc(io::kDirectIoAlignment, chunk_bytes);
-    SLUICE_ASSERT_MSG(memory != nullptr, "out of memory for the tail cache");
-    // Zeroed once here and again on release, so that the padding of a partial page written
-    // with O_DIRECT is always zero.
-    std::memset(memory, 0, chunk_bytes);
-    all_.push_back(static_cast<std::byte*>(memory));
-    free_.push_back(static_cast<std::byte*>(memory));
-  }
+ChunkPool::ChunkPool(std::shared_ptr<ChunkSlots> slots) : slots_(std::move(slots)) {
+  SLUICE_ASSERT(slots_ != nullptr);
+  SLUICE_ASSERT(slots_->chunk_bytes() % io::kDirectIoAlignment == 0);
+  SLUICE_ASSERT(slots_->count() >= 2);
+  free_.reserve(slots_->count());
+  parked_.reserve(slots_->count());
 }
 
 ChunkPool::~ChunkPool() {
-  SLUICE_ASSERT(free_.size() == all_.size());
-  for (std::byte* chunk : all_)
-    std::free(chunk);
+  close();
 }
 
-std::byte* ChunkPool::acquire() {
-  if (free_.empty()) return nullptr;
-  std::byte* chunk = free_.back();
+std::optional<Chunk> ChunkPool::acquire() {
+  reclaim();
+  if (free_.empty() && allocated_ < slots_->count()) {
+    void* memory = std::aligned_alloc(io::kDirectIoAlignment, chunk_bytes());
+    SLUICE_ASSERT_MSG(memory != nullptr, "out of memory for the tail cache");
+    // Zeroed here and again when retired, so that the padding of a partial page written with
+    // O_DIRECT is always zero.
+    std::memset(memory, 0, chunk_bytes());
+    // Relaxed: published to readers by the release of the chunk's first odd generation.
+    slots_->slot(allocated_).data.store(static_cast<std::byte*>(memory),
+                                        std::memory_order_relaxed);
+    free_.push_back(allocated_++);
+  }
+  if (free_.empty()) return std::nullopt;
+  const uint32_t slot = free_.back();
   free_.pop_back();
-  return chunk;
+  ChunkSlot& s = slots_->slot(slot);
+  // Relaxed: the owner reads its own store.
+  SLUICE_ASSERT(!generation_valid(s.generation.load(std::memory_order_relaxed)));
+  return Chunk{s.data.load(std::memory_order_relaxed), 0, slot};
 }
 
-void ChunkPool::release(std::byte* chunk) {
-  SLUICE_ASSERT(std::find(all_.begin(), all_.end(), chunk) != all_.end());
-  SLUICE_ASSERT(free_.size() < all_.size());
-  std::memset(chunk, 0, chunk_bytes_);
-  free_.push_back(chunk);
+void ChunkPool::publish(const Chunk& chunk, int64_t segment_base) {
+  ChunkSlot& slot = slots_->slot(chunk.slot);
+  // Relaxed: only the owner writes the generation.
+  const uint64_t generation = slot.generation.load(std::memory_order_relaxed);
+  SLUICE_ASSERT(!generation_valid(generation));
+  SLUICE_ASSERT(slot.data.load(std::memory_order_relaxed) == chunk.data);
+  // Relaxed: the release below publishes them.
+  slot.segment_base.store(segment_base, std::memory_order_relaxed);
+  slot.file_pos.store(chunk.file_pos, std::memory_order_relaxed);
+  // Release: the fields above and the chunk's bytes are visible to a reader that loads this.
+  slot.generation.store(generation + 1, std::memory_order_release);
+  slots_->set_latest(chunk.slot);
+}
+
+bool ChunkPool::hide(const Chunk& chunk) {
+  ChunkSlot& slot = slots_->slot(chunk.slot);
+  const uint64_t generation = slot.generation.load(std::memory_order_relaxed);
+  if (generation_valid(generation)) {
+    // Seq_cst: a reader that pins after this store sees it (chunk_slots.h).
+    slot.generation.store(generation + 1, std::memory_order_seq_cst);
+  }
+  // Seq_cst (so also acquire): sees the pin of a reader that may still use the chunk; zero
+  // means every copy made under a pin happened before this load.
+  return slots_->pins(chunk.slot).load(std::memory_order_seq_cst) == 0;
+}
+
+void ChunkPool::republish(const Chunk& chunk) {
+  publish(chunk, slots_->slot(chunk.slot).segment_base.load(std::memory_order_relaxed));
+}
+
+void ChunkPool::retire(const Chunk& chunk) {
+  SLUICE_ASSERT(chunk.slot < allocated_);
+  if (hide(chunk)) {
+    free_chunk(chunk.slot);
+  } else {
+    parked_.push_back(chunk.slot);
+  }
+}
+
+void ChunkPool::free_chunk(uint32_t slot) {
+  std::memset(slots_->slot(slot).data.load(std::memory_order_relaxed), 0, chunk_bytes());
+  SLUICE_ASSERT(free_.size() < allocated_);
+  free_.push_back(slot);
+}
+
+// Frees the parked chunks that no reader holds any more.
+void ChunkPool::reclaim() {
+  for (size_t i = 0; i < parked_.size();) {
+    // Seq_cst: as in hide(); the chunk was hidden before it was parked.
+    if (slots_->pins(parked_[i]).load(std::memory_order_seq_cst) == 0) {
+      free_chunk(parked_[i]);
+      parked_[i] = parked_.back();
+      parked_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+uint32_t ChunkPool::free_count() {
+  reclaim();
+  return static_cast<uint32_t>(free_.size()) + (slots_->count() - allocated_);
+}
+
+void ChunkPool::close() {
+  for (uint32_t i = 0; i < allocated_; ++i) {
+    Chunk chunk{nullptr, 0, i};
+    // A reader holds a chunk for one copy of at most a batch: yield until it is done.
+    while (!hide(chunk))
+      std::this_thread::yield();
+    ChunkSlot& slot = slots_->slot(i);
+    std::free(slot.data.load(std::memory_order_relaxed));
+    // Relaxed: no reader can pin the slot any more (its generation is even for good).
+    slot.data.store(nullptr, std::memory_order_relaxed);
+  }
+  allocated_ = 0;
+  free_.clear();
+  parked_.clear();
 }
 
 }  // namespace sluice::partitions

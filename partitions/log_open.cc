@@ -59,11 +59,20 @@ Result<void> write_whole_file(io::FileSystem& fs, const std::string& path,
 
 }  // namespace
 
+// The read handle closes with its last reference, once readers holding the view let it go.
 void PartitionLog::Impl::close_segment_files(Segment& segment) {
   if (segment.write_file.valid()) (void)fs.close(segment.write_file);
-  if (segment.read_file.valid()) (void)fs.close(segment.read_file);
   segment.write_file = {};
+  segment.file.reset();
   segment.read_file = {};
+}
+
+Result<void> PartitionLog::Impl::open_read_file(Segment& segment) {
+  auto file = fs.open(segment.log_path, io::OpenOptions{});
+  if (!file.ok()) return std::move(file).error();
+  segment.read_file = *file;
+  segment.file = std::make_shared<SegmentFile>(fs, *file, shared->open_files);
+  return {};
 }
 
 // Opens the segment's file for appending: O_DIRECT when asked and the filesystem allows it.
@@ -104,15 +113,18 @@ Result<void> PartitionLog::Impl::open_for_append(Segment& segment) {
   }
   // The partial last page goes into the first chunk: the next write of that page rewrites it
   // whole, so it must carry the bytes already there.
-  uint64_t page = segment.size & ~(kPage - 1);
-  std::byte* data = pool.acquire();
-  SLUICE_ASSERT(data != nullptr);
-  segment.chunks.push_back({data, page});
-  if (segment.size > page) {
-    auto got = fs.read(segment.read_file, page, {data, segment.size - page});
+  auto chunk = pool.acquire();
+  SLUICE_ASSERT(chunk.has_value());
+  chunk->file_pos = segment.size & ~(kPage - 1);
+  if (segment.size > chunk->file_pos) {
+    const uint64_t partial = segment.size - chunk->file_pos;
+    auto got = fs.read(segment.read_file, chunk->file_pos, {chunk->data, partial});
     if (!got.ok()) return std::move(got).error();
-    SLUICE_ASSERT(*got == segment.size - page);
+    SLUICE_ASSERT(*got == partial);
   }
+  // No reader exists yet; publish() orders the bytes read above before the chunk all the same.
+  pool.publish(*chunk, segment.base_offset);
+  segment.chunks.push_back(*chunk);
   segment.submitted_end = segment.written_end = segment.synced_end = segment.size;
   return {};
 }
@@ -135,12 +147,12 @@ Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base
       return undo(std::move(allocated).error());
     }
   }
-  auto read_file = fs.open(segment->log_path, io::OpenOptions{});
+  auto read_file = open_read_file(*segment);
   if (!read_file.ok()) return undo(std::move(read_file).error());
-  segment->read_file = *read_file;
   // The new file's name must be durable before any synced append in it is acknowledged.
   auto synced = fs.sync_directory(dir);
   if (!synced.ok()) return undo(std::move(synced).error());
+  segment->make_view();
   return segment;
 }
 
@@ -318,9 +330,7 @@ Result<void> PartitionLog::Impl::recover() {
   const std::vector<int64_t>& bases = found->bases;
   for (size_t i = 0; i < bases.size(); ++i) {
     auto segment = std::make_unique<Segment>(dir, bases[i], options.index_interval_bytes);
-    auto read_file = fs.open(segment->log_path, io::OpenOptions{});
-    if (!read_file.ok()) return std::move(read_file).error();
-    segment->read_file = *read_file;
+    SLUICE_TRY(open_read_file(*segment));
     segments.push_back(std::move(segment));
     Segment& current = active();
     auto size = fs.size(current.read_file);
@@ -346,14 +356,10 @@ Result<void> PartitionLog::Impl::recover() {
   SLUICE_TRY(fs.datasync(tail.write_file));
   start_offset = segments.front()->base_offset;
   next_offset = written_offset = synced_offset = tail.next_offset;
+  for (auto& segment : segments)
+    segment->make_view();
   publish_offsets();
   return {};
-}
-
-void PartitionLog::Impl::publish_offsets() {
-  high_watermark.store(next_offset, std::memory_order_release);
-  written_watermark.store(written_offset, std::memory_order_release);
-  synced_watermark.store(synced_offset, std::memory_order_release);
 }
 
 }  // namespace sluice::partitions

@@ -13,6 +13,8 @@ Result<void> PartitionLog::Impl::roll() {
   if (!created.ok()) return std::move(created).error();
   old.rolled = true;
   segments.push_back(std::move(created).value());
+  // Before the high watermark covers the new segment's first batch.
+  publish_segments();
   // The old segment is sealed once its last writes (and syncs) complete; it may be already.
   maybe_seal(old);
   if (failure) return Error(failure->code(), failure->message());
@@ -46,15 +48,22 @@ Result<void> PartitionLog::Impl::delete_oldest_segment() {
   Segment& oldest = *segments.front();
   SLUICE_ASSERT(oldest.sealed && segments.size() > 1);
   close_segment_files(oldest);
-  for (const Chunk& chunk : oldest.chunks)
-    pool.release(chunk.data);
-  oldest.chunks.clear();
-  // The offsets go before the files do: once start_offset moved, no read looks for them.
+  release_chunks(oldest);
+  // The offsets go before the files do: once start_offset moved, no read looks for them. A
+  // reader that began before holds the segment's view, and with it its open file.
   const std::string log_path = oldest.log_path;
   const std::string index_path = oldest.index_path;
   const std::string time_index_path = oldest.time_index_path;
+  const uint64_t size = oldest.size;
   segments.pop_front();
   start_offset = segments.front()->base_offset;
+  // Release, then the segment set without it (seq_cst): a reader that finds no segment for an
+  // offset finds the new start too.
+  shared->start_offset.store(start_offset, std::memory_order_release);
+  publish_segments();
+  // Relaxed: a statistic, written by the owner only.
+  shared->size_bytes.store(shared->size_bytes.load(std::memory_order_relaxed) - size,
+                           std::memory_order_relaxed);
   auto removed = fs.remove_file(log_path);
   (void)fs.remove_file(index_path);
   (void)fs.remove_file(time_index_path);

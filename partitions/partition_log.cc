@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 namespace sluice::partitions {
 namespace {
@@ -48,6 +49,11 @@ uint32_t chunk_count(const LogOptions& options) {
       std::max<uint64_t>(2, options.tail_cache_bytes / std::max<uint32_t>(1, options.chunk_bytes)));
 }
 
+std::shared_ptr<LogShared> make_shared_state(const std::string& dir, const LogOptions& options) {
+  auto slots = std::make_shared<ChunkSlots>(chunk_count(options), options.chunk_bytes);
+  return std::make_shared<LogShared>(dir, std::move(slots));
+}
+
 }  // namespace
 
 PartitionLog::Impl::Impl(io::FileSystem& file_system, std::string directory,
@@ -55,7 +61,9 @@ PartitionLog::Impl::Impl(io::FileSystem& file_system, std::string directory,
     : fs(file_system),
       dir(std::move(directory)),
       options(log_options),
-      pool(log_options.chunk_bytes, chunk_count(log_options)),
+      shared(make_shared_state(dir, log_options)),
+      reader(std::make_shared<LogReader>(shared)),
+      pool(shared->slots),
       write_ops(std::max<uint32_t>(1, log_options.max_writes_in_flight)) {
   for (WriteOp& write : write_ops) {
     write.op.callback = on_write_callback;
@@ -79,6 +87,8 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
     return Error(Errc::closed, "partition " + dir + " failed (" + failure->to_string() +
                                    "); reopen it to recover");
   }
+  // A rollback that waited for a reader to let go of a chunk goes on now.
+  if (rollback && writes_idle()) finish_rollback();
   if (rollback) {
     return Error(Errc::would_block, "partition " + dir + " is dropping unwritten appends after " +
                                         rollback->to_string() + "; poll and retry");
@@ -97,11 +107,12 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
                             now - segment->created_ms >= options.segment_ms ||
                             next_offset + header->last_offset_delta - segment->base_offset >=
                                 std::numeric_limits<int32_t>::max());
-  // Room first, so that an append refused for backpressure changes nothing (no roll either).
-  const bool room = must_roll ? pool.free_count() + recyclable_chunks(nullptr) >=
-                                    (batch.size() + options.chunk_bytes - 1) / options.chunk_bytes
-                              : ensure_chunks(*segment, segment->size + batch.size(), true);
-  if (!room) {
+  // Room first, so that an append refused for backpressure changes nothing but which older
+  // bytes the tail cache holds (no roll either).
+  const uint64_t needed = must_roll
+                              ? (batch.size() + options.chunk_bytes - 1) / options.chunk_bytes
+                              : chunks_needed(*segment, segment->size + batch.size());
+  if (!make_room(needed, must_roll ? nullptr : segment)) {
     return Error(Errc::would_block, "partition " + dir +
                                         ": the tail cache is full of unwritten bytes; poll and "
                                         "retry");
@@ -111,7 +122,7 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
     segment = &active();
   }
   const uint64_t pos = segment->size;
-  SLUICE_ASSERT(ensure_chunks(*segment, pos + batch.size(), false));
+  ensure_chunks(*segment, pos + batch.size());
   segment->copy_into_chunks(pos, batch, options.chunk_bytes);
   AppendInfo info{next_offset, next_offset + header->last_offset_delta};
   std::byte base_be[8];
@@ -126,8 +137,14 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   next_offset = info.last_offset + 1;
   last_append_time_ms = now;
   unwritten.push_back({segment, pos, segment->size, info.base_offset, next_offset});
-  // Release: the batch's bytes above are in the chunks before a reader can see its offsets.
-  high_watermark.store(next_offset, std::memory_order_release);
+  // The batch's bytes, index entries and the segment's new size are published to readers
+  // (release), then its offsets (publish_high_watermark, release).
+  segment->publish();
+  // Relaxed: statistics; the owner is the only writer.
+  shared->size_bytes.store(shared->size_bytes.load(std::memory_order_relaxed) + batch.size(),
+                           std::memory_order_relaxed);
+  shared->last_append_time_ms.store(now, std::memory_order_relaxed);
+  publish_high_watermark();
 
   if (done && durability == Durability::written) {
     written_waiters.push_back({next_offset, info, std::move(done)});
@@ -136,64 +153,6 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   }
   flush();
   return info;
-}
-
-// ---- Chunks ----
-
-// A chunk may go back to the pool once the segment no longer appends into it and its bytes
-// are written. While synced appends wait, they must be synced too: the tail cache then bounds
-// the bytes waiting for an fdatasync, and with them the appends and callbacks that wait.
-bool PartitionLog::Impl::chunk_recyclable(const Segment& segment, const Chunk& chunk) const {
-  const uint64_t chunk_end = chunk.file_pos + options.chunk_bytes;
-  if (!segment.rolled && chunk_end > segment.size) return false;
-  const uint64_t end = std::min(chunk_end, segment.size);
-  if (end > segment.written_end) return false;
-  return synced_waiters.empty() || end <= segment.synced_end;
-}
-
-// How many chunks could be recycled now: each segment's chunks from the front, as long as they
-// qualify (a segment's chunks stay contiguous). The last chunk of `exclude` is never counted.
-uint32_t PartitionLog::Impl::recyclable_chunks(const Segment* exclude) const {
-  uint32_t count = 0;
-  for (const auto& segment : segments) {
-    for (const Chunk& chunk : segment->chunks) {
-      if (segment.get() == exclude && &chunk == &segment->chunks.back()) break;
-      if (!chunk_recyclable(*segment, chunk)) break;
-      ++count;
-    }
-  }
-  return count;
-}
-
-bool PartitionLog::Impl::recycle_one_chunk(const Segment* exclude) {
-  for (auto& segment : segments) {
-    if (segment->chunks.empty()) continue;
-    if (segment.get() == exclude && segment->chunks.size() == 1) continue;
-    if (!chunk_recyclable(*segment, segment->chunks.front())) continue;
-    pool.release(segment->chunks.front().data);
-    segment->chunks.pop_front();
-    return true;
-  }
-  return false;
-}
-
-// Makes the chunks of `segment` reach end_pos. With check_only, only says whether it could.
-bool PartitionLog::Impl::ensure_chunks(Segment& segment, uint64_t end_pos, bool check_only) {
-  const uint32_t chunk_bytes = options.chunk_bytes;
-  uint64_t covered =
-      segment.chunks.empty() ? align_down(segment.size) : segment.chunk_end(chunk_bytes);
-  if (covered >= end_pos) return true;
-  uint64_t needed = (end_pos - covered + chunk_bytes - 1) / chunk_bytes;
-  if (check_only) return pool.free_count() + recyclable_chunks(&segment) >= needed;
-  for (uint64_t i = 0; i < needed; ++i) {
-    std::byte* data = pool.acquire();
-    if (data == nullptr && recycle_one_chunk(&segment)) data = pool.acquire();
-    if (data == nullptr) return false;
-    uint64_t file_pos =
-        segment.chunks.empty() ? align_down(segment.size) : segment.chunk_end(chunk_bytes);
-    segment.chunks.push_back({data, file_pos});
-  }
-  return true;
 }
 
 // ---- Writes ----
@@ -387,21 +346,31 @@ void PartitionLog::Impl::fail(const Error& error) {
 // A write failed (a full disk, an I/O error). Once no write is in flight, every batch not
 // completely written is dropped from memory and from the file, its waiters get the error, and
 // appends go on from there: the log stays a clean prefix of what was acknowledged.
+//
+// The chunks past the cut change, so no reader may hold them: when one does, the rollback stays
+// pending (appends get would_block) and the next append, poll or sync tries again.
 void PartitionLog::Impl::finish_rollback() {
-  Error error = *rollback;
-  rollback.reset();
-  if (unwritten.empty()) return;
+  SLUICE_ASSERT(rollback && writes_idle());
+  if (unwritten.empty()) {
+    rollback.reset();
+    return;
+  }
   Segment& segment = *unwritten.front().segment;
   if (&segment != &active() || unwritten.back().segment != &segment) {
+    Error error = *rollback;
+    rollback.reset();
     fail(Error(error.code(), "a write failed across a segment roll: " + error.message()));
     return;
   }
   const int64_t cut_offset = unwritten.front().base_offset;
   const uint64_t cut_pos = unwritten.front().start_pos;
+  if (!hide_chunks_from(segment, cut_pos)) return;
+  Error error = *rollback;
+  rollback.reset();
   unwritten.clear();
   drop_tail(segment, cut_pos, cut_offset);
   next_offset = cut_offset;
-  high_watermark.store(next_offset, std::memory_order_release);
+  publish_high_watermark();
   log_line(LogLevel::warning, "partition " + dir + ": dropped appends from offset " +
                                   std::to_string(cut_offset) + " after " + error.to_string());
   ++rollbacks;
@@ -413,17 +382,27 @@ void PartitionLog::Impl::finish_rollback() {
 }
 
 // Cuts the active segment's bytes at cut_pos (where offset cut_offset starts), in memory and in
-// the file.
+// the file. hide_chunks_from(segment, cut_pos) returned true: no reader holds a chunk that
+// changes here.
 void PartitionLog::Impl::drop_tail(Segment& segment, uint64_t cut_pos, int64_t cut_offset) {
+  const uint64_t total = shared->size_bytes.load(std::memory_order_relaxed);
+  shared->size_bytes.store(total - (segment.size - cut_pos), std::memory_order_relaxed);
+  // Release: a reader of the old view that pins a chunk republished below loads this size
+  // after the pin and so never reads past the cut (segment_source.cc).
+  segment.view->size.store(cut_pos, std::memory_order_release);
+  segment.view->next_offset.store(cut_offset, std::memory_order_release);
   while (!segment.chunks.empty() && segment.chunks.back().file_pos >= cut_pos &&
          segment.chunks.back().file_pos > 0) {
-    pool.release(segment.chunks.back().data);
+    pool.retire(segment.chunks.back());
     segment.chunks.pop_back();
   }
   if (!segment.chunks.empty() && cut_pos < segment.size) {
     uint64_t end = std::min(segment.size, segment.chunk_end(options.chunk_bytes));
     std::vector<std::byte> zeros(end - cut_pos);
     segment.copy_into_chunks(cut_pos, zeros, options.chunk_bytes);
+  }
+  for (const Chunk& chunk : segment.chunks) {
+    if (chunk.file_pos + options.chunk_bytes > cut_pos) pool.republish(chunk);
   }
   segment.size = cut_pos;
   segment.submitted_end = std::min(segment.submitted_end, cut_pos);
@@ -433,6 +412,9 @@ void PartitionLog::Impl::drop_tail(Segment& segment, uint64_t cut_pos, int64_t c
   segment.index.truncate(cut_pos);
   segment.time_index.truncate(cut_offset);
   if (segment.size == 0) segment.created_ms = -1;
+  // Index entries are never rewritten under a reader: new readers get a new view.
+  segment.make_view();
+  publish_segments();
   // The file may hold some of the dropped bytes: cut it so recovery can never bring them back.
   auto cut = fs.truncate(segment.write_file, cut_pos);
   if (!cut.ok()) {
@@ -447,6 +429,12 @@ Result<void> PartitionLog::Impl::sync() {
   sync_requested = next_offset;
   const uint64_t rollbacks_before = rollbacks;
   for (;;) {
+    if (rollback && writes_idle()) {
+      finish_rollback();
+      // A reader holds a chunk the rollback changes for one copy: let it finish.
+      if (rollback) std::this_thread::yield();
+      continue;
+    }
     if (failure)
       return Error(failure->code(), "partition " + dir + " failed: " + failure->message());
     if (rollbacks != rollbacks_before) return *last_rollback;
@@ -476,12 +464,7 @@ PartitionLog::~PartitionLog() {
   }
   log.fail_waiters(Error(Errc::closed, "partition " + log.dir + " was closed"),
                    std::numeric_limits<int64_t>::min());
-  for (auto& segment : log.segments) {
-    log.close_segment_files(*segment);
-    for (const Chunk& chunk : segment->chunks)
-      log.pool.release(chunk.data);
-    segment->chunks.clear();
-  }
+  log.close();
 }
 
 Result<std::unique_ptr<PartitionLog>> PartitionLog::open(io::FileSystem& fs, const std::string& dir,
@@ -512,10 +495,13 @@ Result<void> PartitionLog::sync() {
   return impl_->sync();
 }
 Result<ReadResult> PartitionLog::read(int64_t offset, uint64_t max_bytes) const {
-  return impl_->read(offset, max_bytes);
+  return impl_->reader->read(offset, max_bytes);
 }
 Result<int64_t> PartitionLog::offset_for_timestamp(int64_t timestamp_ms) const {
-  return impl_->offset_for_timestamp(timestamp_ms);
+  return impl_->reader->offset_for_timestamp(timestamp_ms);
+}
+std::shared_ptr<LogReader> PartitionLog::reader() const {
+  return impl_->reader;
 }
 Result<uint32_t> PartitionLog::apply_retention() {
   return impl_->apply_retention();
@@ -530,7 +516,7 @@ const std::string& PartitionLog::dir() const {
   return impl_->dir;
 }
 const std::atomic<int64_t>& PartitionLog::high_watermark() const {
-  return impl_->high_watermark;
+  return impl_->shared->high_watermark;
 }
 const std::atomic<int64_t>& PartitionLog::written_watermark() const {
   return impl_->written_watermark;

@@ -7,15 +7,16 @@
 // commit). Each append's callback fires when the durability it asked for is reached, or with
 // the error that stopped it.
 //
-// The tail lives in fixed-size chunks allocated when the log opens (tail_cache_bytes in all):
-// they hold bytes not yet written and, after that, recent bytes for readers, so a reader at the
-// tail never touches the disk. When every chunk holds unwritten bytes, append fails with
+// The tail lives in fixed-size chunks (tail_cache_bytes in all, each allocated when first
+// used): they hold bytes not yet written and, after that, recent bytes for readers, so a reader
+// at the tail never touches the disk. When every chunk holds unwritten bytes, append fails with
 // Errc::would_block (backpressure) and the caller polls and retries: memory never grows with
 // load.
 //
 // Thread-safety: a PartitionLog belongs to one thread, its owner (a shard), which also calls
 // fs.poll() to run the callbacks. Other threads may read the atomics returned by
-// high_watermark(), written_watermark() and synced_watermark() (load-acquire); nothing else.
+// high_watermark(), written_watermark() and synced_watermark() (load-acquire), and read the
+// log through reader() (log_reader.h), which never waits for the owner; nothing else.
 #pragma once
 
 #include "io/file_system.h"
@@ -91,6 +92,8 @@ struct PartitionInfo {
   int64_t last_append_time_ms = -1;
 };
 
+class LogReader;
+
 class PartitionLog {
  public:
   // Opens (creating when missing) the partition folder `dir` and recovers it: the active
@@ -99,7 +102,8 @@ class PartitionLog {
   static Result<std::unique_ptr<PartitionLog>> open(io::FileSystem& fs, const std::string& dir,
                                                     const LogOptions& options);
   // Waits for writes in flight (polling fs), writes what is buffered, syncs and closes. Appends
-  // whose durability was not reached get Errc::closed.
+  // whose durability was not reached get Errc::closed; reads through reader() in progress are
+  // waited for (each is one copy or one file read from done), later ones get Errc::closed.
   ~PartitionLog();
   PartitionLog(const PartitionLog&) = delete;
   PartitionLog& operator=(const PartitionLog&) = delete;
@@ -121,7 +125,7 @@ class PartitionLog {
   // Whole batches from the one holding `offset`, up to max_bytes (the first batch is returned
   // even when larger). offset == next_offset gives an empty result; offsets before the start or
   // past the end give Errc::offset_out_of_range. A batch that fails its CRC is never returned:
-  // Errc::corruption when it would have been the first.
+  // Errc::corruption when it would have been the first. The same as reader()->read().
   Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
   // The first offset whose record timestamp is >= timestamp_ms (a compressed batch answers with
   // its base offset); next_offset when there is none.
@@ -130,6 +134,10 @@ class PartitionLog {
   // Deletes whole segments past the retention limits (never the active one) and rolls an
   // active segment older than segment_ms. Returns how many segments were deleted.
   Result<uint32_t> apply_retention();
+
+  // Reads from any thread (log_reader.h); the same object for the log's whole life, and valid
+  // after it.
+  std::shared_ptr<LogReader> reader() const;
 
   PartitionInfo info() const;
   int64_t start_offset() const;

@@ -1,10 +1,13 @@
 // The inside of PartitionLog, shared by its files: partition_log.cc (append and the write
-// pipeline), log_open.cc (open and recovery), log_read.cc (reads and time lookups) and
-// log_retention.cc (retention and rolling). Private to partitions/.
+// pipeline), log_chunks.cc (the tail chunks and what readers see of them), log_open.cc (open
+// and recovery), log_retention.cc (retention and rolling) and log_close.cc. Reads go through
+// the LogReader (log_reader.h). Private to partitions/.
 #pragma once
 
 #include "io/file_system.h"
 #include "partitions/chunk_pool.h"
+#include "partitions/log_reader.h"
+#include "partitions/log_shared.h"
 #include "partitions/partition_log.h"
 #include "partitions/segment.h"
 
@@ -57,6 +60,10 @@ struct PartitionLog::Impl {
   io::FileSystem& fs;
   std::string dir;
   LogOptions options;
+  // What readers see (declared before the pool, whose slots it holds, and the segments, whose
+  // files count in it: it goes last).
+  std::shared_ptr<LogShared> shared;
+  std::shared_ptr<LogReader> reader;
   ChunkPool pool;
   std::deque<std::unique_ptr<Segment>> segments;  // by base offset; back() is active
 
@@ -66,8 +73,7 @@ struct PartitionLog::Impl {
   int64_t synced_offset = 0;
   int64_t last_append_time_ms = -1;
   // The shard stores with release after publishing the bytes below each value; other threads
-  // load with acquire (see PartitionLog::high_watermark).
-  std::atomic<int64_t> high_watermark{0};
+  // load with acquire (see PartitionLog::high_watermark, which is shared->high_watermark).
   std::atomic<int64_t> written_watermark{0};
   std::atomic<int64_t> synced_watermark{0};
 
@@ -111,11 +117,21 @@ struct PartitionLog::Impl {
   void fail(const Error& error);
   bool writes_idle() const;
   void maybe_seal(Segment& segment);
-  bool ensure_chunks(Segment& segment, uint64_t end_pos, bool check_only);
+
+  // log_chunks.cc
+  uint64_t chunks_needed(const Segment& segment, uint64_t end_pos) const;
+  bool make_room(uint64_t chunks, const Segment* exclude);
+  void ensure_chunks(Segment& segment, uint64_t end_pos);
   bool chunk_recyclable(const Segment& segment, const Chunk& chunk) const;
-  uint32_t recyclable_chunks(const Segment* exclude) const;
   bool recycle_one_chunk(const Segment* exclude);
+  bool hide_chunks_from(Segment& segment, uint64_t pos);
+  void release_chunks(Segment& segment);
   void publish_offsets();
+  void publish_high_watermark();
+  void publish_segments();
+
+  // log_close.cc
+  void close();
 
   // log_open.cc
   Result<void> recover();
@@ -125,13 +141,8 @@ struct PartitionLog::Impl {
   Result<void> cut_file(const std::string& path, uint64_t size);
   void remove_segments_after(size_t kept, const std::vector<int64_t>& bases);
   Result<void> seal(Segment& segment);
+  Result<void> open_read_file(Segment& segment);
   void close_segment_files(Segment& segment);
-
-  // log_read.cc
-  Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
-  Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
-  // The segment that holds `offset` (the last one whose base is <= offset; 0 when none is).
-  size_t segment_index(int64_t offset) const;
 
   // log_retention.cc
   Result<uint32_t> apply_retention();

@@ -1,5 +1,6 @@
 // Segment: one "<base offset>.log" file of a partition with its in-memory indexes, the chunks
-// that hold its tail, and the state of its writes. Owned by PartitionLog (one thread).
+// that hold its tail, and the state of its writes. Owned by PartitionLog (one thread); `view`
+// is what readers on other threads see of it (segment_view.h).
 //
 // Positions, for a segment being appended to:
 //   written_end <= submitted_end <= size
@@ -9,7 +10,9 @@
 #pragma once
 
 #include "io/file_system.h"
+#include "partitions/chunk_pool.h"
 #include "partitions/offset_index.h"
+#include "partitions/segment_view.h"
 #include "partitions/time_index.h"
 
 #include <sluice/result.h>
@@ -17,18 +20,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <string>
 
 namespace sluice::partitions {
 
 struct WriteOp;
-
-// A chunk of the tail: file bytes [file_pos, file_pos + chunk_bytes) of its segment.
-struct Chunk {
-  std::byte* data = nullptr;
-  uint64_t file_pos = 0;
-};
 
 struct Segment {
   Segment(std::string dir, int64_t base, uint32_t index_interval_bytes);
@@ -38,7 +36,11 @@ struct Segment {
   std::string index_path;
   std::string time_index_path;
   io::FileHandle write_file;  // invalid once sealed
-  io::FileHandle read_file;   // buffered, for reads that miss the chunks
+  // Buffered, for recovery and for reads that miss the chunks; `file` owns it (and closes it
+  // once readers holding the view are done too).
+  io::FileHandle read_file;
+  std::shared_ptr<SegmentFile> file;
+  std::shared_ptr<SegmentView> view;  // made once the segment is recovered or created
 
   uint64_t size = 0;
   uint64_t submitted_end = 0;
@@ -66,13 +68,13 @@ struct Segment {
   // that one chunk holds, in order; in_chunks must hold.
   template <typename Piece>
   void for_each_piece(uint64_t pos, uint64_t length, uint32_t chunk_bytes, Piece&& piece) const;
-  // Copies [pos, pos + out.size()) from the chunks; in_chunks must hold.
-  void copy_from_chunks(uint64_t pos, std::span<std::byte> out, uint32_t chunk_bytes) const;
   // Copies bytes into the chunks at [pos, pos + bytes.size()); in_chunks must hold.
   void copy_into_chunks(uint64_t pos, std::span<const std::byte> bytes, uint32_t chunk_bytes);
-  // Reads [pos, pos + out.size()) from the chunks, or from the file where they do not hold it.
-  Result<void> read(io::FileSystem& fs, uint64_t pos, std::span<std::byte> out,
-                    uint32_t chunk_bytes) const;
+  // Makes a new view for readers from the indexes and positions (the old one, if any, stays
+  // as it is for the readers that hold it).
+  void make_view();
+  // Publishes the bytes appended since the last call to readers of the view.
+  void publish() { view->publish(index, time_index, size, next_offset); }
 };
 
 template <typename Piece>
