@@ -1,0 +1,65 @@
+// Pacer: the intended send times of one open-loop sender (a constant rate), and the wait for
+// each of them.
+//
+// The k-th send of a sender is due at first_ns + k * interval_ns; a sender that falls behind
+// sends at once, and its latencies still count from the intended times, so a stalled sender
+// cannot hide the stall (coordinated omission). Waiting sleeps while the due time is more than
+// kSpinWindowNs away, in slices of at most kMaxSleepNs so that `idle` (a producer's poll, which
+// runs its delivery callbacks) still runs often, and spins the last part: a sleep overshoots by
+// tens of microseconds, a spin costs a core.
+//
+// Thread-safety: a plain value, owned by its sender's thread.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace sluice::bench {
+
+class Pacer {
+ public:
+  static constexpr int64_t kSpinWindowNs = 100'000;
+  static constexpr int64_t kMaxSleepNs = 100'000;
+
+  // `rate_per_sec` events per second for this sender; its first send is due at `first_ns`.
+  Pacer(int64_t first_ns, double rate_per_sec)
+      : first_ns_(first_ns), interval_ns_(1e9 / rate_per_sec) {}
+
+  int64_t due_ns(uint64_t k) const {
+    return first_ns_ + static_cast<int64_t>(static_cast<double>(k) * interval_ns_);
+  }
+
+  // Returns once `clock()` reaches `due_ns`, calling `idle()` while it waits.
+  template <typename Clock, typename Idle>
+  static void wait_until(int64_t due_ns, Clock&& clock, Idle&& idle) {
+    while (true) {
+      idle();
+      const int64_t left_ns = due_ns - clock();
+      if (left_ns <= 0) return;
+      if (left_ns > kSpinWindowNs) {
+        const int64_t sleep_ns = std::min(left_ns - kSpinWindowNs, kMaxSleepNs);
+        std::this_thread::sleep_for(std::chrono::nanoseconds(sleep_ns));
+      } else {
+        relax();
+      }
+    }
+  }
+
+ private:
+  static void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+  }
+
+  int64_t first_ns_;
+  double interval_ns_;
+};
+
+}  // namespace sluice::bench

@@ -1,0 +1,123 @@
+#include "bench/sluice_bench/embedded_report.h"
+
+#include <sluice/durability.h>
+#include <sluice/wait_strategy.h>
+
+#include <cstdio>
+#include <string>
+
+namespace sluice::bench {
+namespace {
+
+using ull = unsigned long long;
+
+const char* workload_name(EmbeddedWorkload workload) {
+  switch (workload) {
+    case EmbeddedWorkload::produce:
+      return "produce";
+    case EmbeddedWorkload::e2e:
+      return "e2e";
+    case EmbeddedWorkload::query:
+      return "query";
+  }
+  return "?";
+}
+
+double us(uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+// Key and value bytes of the events done, per second.
+double bytes_per_sec(const EmbeddedOptions& o, const EmbeddedResult& r) {
+  return r.events_per_sec() * static_cast<double>(o.event_bytes + o.key_bytes);
+}
+
+bool open_loop_e2e(const EmbeddedOptions& o) {
+  return o.workload == EmbeddedWorkload::e2e && o.rate > 0;
+}
+
+void print_latency(FILE* out, const char* name, const LatencyHistogram& h) {
+  std::fprintf(out,
+               ",\n  \"%s\": {\"p50\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"p9999\": %.3f, "
+               "\"max\": %.3f, \"count\": %llu}",
+               name, us(h.percentile(50)), us(h.percentile(99)), us(h.percentile(99.9)),
+               us(h.percentile(99.99)), us(h.max()), static_cast<ull>(h.count()));
+}
+
+void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r) {
+  std::fprintf(
+      out,
+      "{\n  \"benchmark\": \"embedded\",\n  \"workload\": \"%s\",\n  \"event_bytes\": %llu,\n"
+      "  \"key_bytes\": %llu,\n  \"producers\": %u,\n  \"partitions\": %u,\n"
+      "  \"acks\": \"%s\",\n  \"wait\": \"%s\",\n  \"shards\": %u,\n  \"batch_bytes\": %llu,\n"
+      "  \"linger_us\": %llu,\n  \"tail_cache_bytes\": %llu,\n  \"mode\": \"%s\",\n"
+      "  \"rate\": %.0f,\n  \"run_seconds\": %.3f,\n  \"seconds\": %.3f",
+      workload_name(o.workload), static_cast<ull>(o.event_bytes), static_cast<ull>(o.key_bytes),
+      o.workload == EmbeddedWorkload::query ? 0 : o.producers, o.partitions,
+      std::string(durability_name(o.acks)).c_str(), std::string(wait_strategy_name(o.wait)).c_str(),
+      r.shards, static_cast<ull>(o.batch_bytes), static_cast<ull>(o.linger_us),
+      static_cast<ull>(r.tail_cache_bytes), o.rate > 0 ? "open" : "closed", o.rate, o.seconds,
+      r.elapsed_s);
+  if (o.workload == EmbeddedWorkload::query) {
+    std::fprintf(out, ",\n  \"readers\": %u,\n  \"fill_events\": %llu,\n  \"fill_seconds\": %.3f",
+                 o.readers, static_cast<ull>(r.filled_events), r.fill_s);
+  }
+}
+
+void print_figures(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r) {
+  std::fprintf(out,
+               ",\n  \"events\": %llu,\n  \"sent\": %llu,\n  \"missing\": %llu,\n"
+               "  \"events_per_sec\": %.1f,\n  \"bytes_per_sec\": %.1f,\n  \"errors\": %llu",
+               static_cast<ull>(r.events), static_cast<ull>(r.sent), static_cast<ull>(r.missing),
+               r.events_per_sec(), bytes_per_sec(o, r), static_cast<ull>(r.errors));
+  if (r.errors > 0) {
+    // The message is sluice's own text; keep it valid JSON by dropping quotes and backslashes.
+    std::string message = r.first_error;
+    for (char& c : message) {
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    std::fprintf(out, ",\n  \"first_error\": \"%s\"", message.c_str());
+  }
+  print_latency(out, "latency_us", r.latency_ns);
+  if (o.workload == EmbeddedWorkload::e2e) print_latency(out, "ack_latency_us", r.ack_latency_ns);
+  if (open_loop_e2e(o)) {
+    print_latency(out, "latency_intended_us", r.latency_intended_ns);
+    print_latency(out, "send_delay_us", r.send_delay_ns);
+  }
+  std::fputs("\n}\n", out);
+}
+
+}  // namespace
+
+void print_embedded_summary(const EmbeddedOptions& o, const EmbeddedResult& r) {
+  const auto& h = r.latency_ns;
+  std::printf(
+      "embedded %s acks=%s event=%lluB producers=%u partitions=%u shards=%u wait=%s %s: "
+      "%.0f events/s, %.1f MB/s, latency us p50 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f",
+      workload_name(o.workload), std::string(durability_name(o.acks)).c_str(),
+      static_cast<ull>(o.event_bytes),
+      o.workload == EmbeddedWorkload::query ? o.readers : o.producers, o.partitions, r.shards,
+      std::string(wait_strategy_name(o.wait)).c_str(), o.rate > 0 ? "open-loop" : "closed-loop",
+      r.events_per_sec(), bytes_per_sec(o, r) / 1e6, us(h.percentile(50)), us(h.percentile(99)),
+      us(h.percentile(99.9)), us(h.percentile(99.99)), us(h.max()));
+  if (open_loop_e2e(o)) {
+    const auto& i = r.latency_intended_ns;
+    std::printf(", from intended p50 %.1f p99 %.1f max %.1f, send delay p99 %.1f",
+                us(i.percentile(50)), us(i.percentile(99)), us(i.max()),
+                us(r.send_delay_ns.percentile(99)));
+  }
+  if (r.missing > 0) std::printf(", MISSING %llu", static_cast<ull>(r.missing));
+  if (r.errors > 0) std::printf(", ERRORS: %s", r.first_error.c_str());
+  std::printf("\n");
+}
+
+Result<void> write_embedded_json(const EmbeddedOptions& o, const EmbeddedResult& r) {
+  FILE* out = std::fopen(o.json_path.c_str(), "w");
+  if (out == nullptr) return Error(Errc::io_error, "cannot write " + o.json_path);
+  print_options(out, o, r);
+  print_figures(out, o, r);
+  if (std::fclose(out) != 0) return Error(Errc::io_error, "cannot write " + o.json_path);
+  return {};
+}
+
+}  // namespace sluice::bench

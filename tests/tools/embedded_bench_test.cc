@@ -1,0 +1,180 @@
+// `sluice-bench embedded`: runs the built binary ($SLUICE_BIN_DIR/sluice-bench) for a second of
+// each workload and checks the JSON report's fields and that its figures are sane; bad flags
+// are usage errors (exit 2).
+#include "tests/support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+struct BenchRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+BenchRun run_bench(const std::string& args) {
+  const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
+  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/sluice-bench";
+  BenchRun run;
+  FILE* pipe = popen((bin + " embedded " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The number after `"key": ` in `json`, searching from the start of `object` (a key whose
+// value is an object, or "" for the top level); NaN when missing.
+double number(const std::string& json, const std::string& object, const std::string& key) {
+  size_t from = 0;
+  if (!object.empty()) {
+    from = json.find("\"" + object + "\": {");
+    if (from == std::string::npos) return std::nan("");
+  }
+  const std::string needle = "\"" + key + "\": ";
+  const size_t at = json.find(needle, from);
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + at + needle.size(), nullptr);
+}
+
+void expect_sane_latency(const std::string& json, const std::string& object) {
+  SCOPED_TRACE(object);
+  const double p50 = number(json, object, "p50");
+  const double p99 = number(json, object, "p99");
+  const double p999 = number(json, object, "p999");
+  const double p9999 = number(json, object, "p9999");
+  const double max = number(json, object, "max");
+  EXPECT_GE(p50, 0.0);
+  EXPECT_LE(p50, p99);
+  EXPECT_LE(p99, p999);
+  EXPECT_LE(p999, p9999);
+  EXPECT_LE(p9999, max);
+  EXPECT_LT(max, 60e6);  // under a minute
+}
+
+class EmbeddedBenchTest : public ::testing::Test {
+ protected:
+  std::string json_path() const { return dir_.file("report.json"); }
+  // Runs with `args` and the JSON path; returns the report, checked for the common fields.
+  std::string run_ok(const std::string& args) {
+    BenchRun run = run_bench(args + " --seconds 1 --json " + json_path());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("embedded "), std::string::npos) << run.output;
+    std::string json = read_text(json_path());
+    EXPECT_GT(number(json, "", "events_per_sec"), 0.0) << json;
+    EXPECT_GT(number(json, "", "bytes_per_sec"), 0.0) << json;
+    EXPECT_EQ(number(json, "", "errors"), 0.0) << json;
+    EXPECT_GT(number(json, "", "seconds"), 0.5) << json;
+    expect_sane_latency(json, "latency_us");
+    return json;
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(EmbeddedBenchTest, ProduceClosedLoop) {
+  const std::string json =
+      run_ok("--workload produce --event-bytes 100 --producers 2 --partitions 2 --acks written");
+  EXPECT_NE(json.find("\"workload\": \"produce\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"acks\": \"written\""), std::string::npos) << json;
+  EXPECT_EQ(number(json, "", "events"), number(json, "", "sent")) << json;
+  EXPECT_GT(number(json, "latency_us", "p50"), 0.0) << json;
+}
+
+TEST_F(EmbeddedBenchTest, ProduceOpenLoopKeepsTheRate) {
+  const std::string json = run_ok(
+      "--workload produce --event-bytes 100 --producers 1 --partitions 1 --acks none "
+      "--rate 20000 --key-bytes 16");
+  const double rate = number(json, "", "events_per_sec");
+  EXPECT_GT(rate, 10000.0) << json;
+  EXPECT_LT(rate, 30000.0) << json;
+  EXPECT_NE(json.find("\"mode\": \"open\""), std::string::npos) << json;
+}
+
+TEST_F(EmbeddedBenchTest, EndToEndOpenLoopReportsIntendedLatencyAndSendDelay) {
+  const std::string json = run_ok(
+      "--workload e2e --event-bytes 100 --producers 2 --partitions 2 --acks written "
+      "--rate 20000 --wait park --shards 1");
+  EXPECT_EQ(number(json, "", "shards"), 1.0) << json;
+  EXPECT_EQ(number(json, "", "missing"), 0.0) << json;
+  EXPECT_EQ(number(json, "", "events"), number(json, "", "sent")) << json;
+  EXPECT_NEAR(number(json, "", "events"), 20000.0, 2000.0) << json;
+  expect_sane_latency(json, "ack_latency_us");
+  expect_sane_latency(json, "latency_intended_us");
+  expect_sane_latency(json, "send_delay_us");
+  // Every event's latency from its intended send time is at least that from its actual one.
+  EXPECT_GE(number(json, "latency_intended_us", "p50"), number(json, "latency_us", "p50"));
+  EXPECT_GE(number(json, "latency_intended_us", "max"), number(json, "latency_us", "max"));
+}
+
+TEST_F(EmbeddedBenchTest, EndToEndClosedLoopWithSpinningShards) {
+  const std::string json = run_ok(
+      "--workload e2e --event-bytes 64 --producers 1 --partitions 1 --acks none --wait spin "
+      "--shards 1");
+  EXPECT_EQ(number(json, "", "events"), number(json, "", "sent")) << json;
+  EXPECT_EQ(json.find("latency_intended_us"), std::string::npos) << json;  // open loop only
+}
+
+TEST_F(EmbeddedBenchTest, QueryReadsWhatItFilled) {
+  const std::string json = run_ok(
+      "--workload query --event-bytes 100 --partitions 2 --acks written --readers 2 "
+      "--fill-events 20000 --data-dir " +
+      dir_.file("data"));
+  EXPECT_EQ(number(json, "", "fill_events"), 20000.0) << json;
+  EXPECT_EQ(number(json, "", "readers"), 2.0) << json;
+  EXPECT_GT(number(json, "latency_us", "p50"), 0.0) << json;
+  // --data-dir keeps the engine's data.
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("data/engine"))) << json;
+}
+
+TEST_F(EmbeddedBenchTest, BadFlagsAreUsageErrors) {
+  const std::string base =
+      " --event-bytes 100 --partitions 1 --acks written --seconds 1 --json " + json_path();
+  const std::vector<std::string> bad_args = {
+      "--workload produce --producers 1 --event-bytes 100 --partitions 1",
+      "--workload fetch --producers 1" + base,
+      "--workload produce" + base,  // no --producers
+      "--workload produce --producers 0" + base,
+      "--workload produce --producers 1 --acks all --event-bytes 1 --partitions 1 "
+      "--seconds 1 --json x",
+      "--workload produce --producers 1 --wait sleep" + base,
+      "--workload produce --producers 1 --colour blue" + base,
+      "--workload produce --producers 1 --batch-bytes 2M" + base,
+      "--workload e2e --producers 1 --event-bytes 8 --partitions 1 --acks none "
+      "--seconds 1 --json x",
+      "--workload query --producers 1" + base,
+      "--workload produce --producers 1 --readers 2" + base,
+      "--workload produce --producers 1 stray" + base,
+  };
+  for (const std::string& args : bad_args) {
+    BenchRun run = run_bench(args);
+    EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
+    EXPECT_NE(run.output.find("sluice-bench embedded: "), std::string::npos) << run.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(json_path()));
+}
+
+}  // namespace
+}  // namespace sluice
