@@ -197,7 +197,7 @@ Result<void> validate_topic_config(const TopicConfig& c) {
   }
   if (c.segment_bytes < kTopicSegmentBytesMin || c.segment_bytes > kTopicSegmentBytesMax) {
     return invalid("segment_bytes is " + std::to_string(c.segment_bytes) +
-                   " (4 MiB to 4 GiB: 4194304 to 4294967296)");
+                   " (4 MiB to 2 GiB: 4194304 to 2147483648)");
   }
   if (c.segment_ms <= 0) {
     return invalid("segment_ms is " + std::to_string(c.segment_ms) + " (above 0)");

@@ -36,7 +36,7 @@ enum class TopicAccess : uint8_t { user, internal };
 inline constexpr size_t kTopicNameMaxChars = 249;
 inline constexpr int32_t kTopicPartitionsMax = 10000;
 inline constexpr uint64_t kTopicSegmentBytesMin = 4ull << 20;
-inline constexpr uint64_t kTopicSegmentBytesMax = 4ull << 30;
+inline constexpr uint64_t kTopicSegmentBytesMax = 2ull << 30;
 inline constexpr uint32_t kTopicMaxEventBytesMax = 64u << 20;
 
 bool is_internal_topic(std::string_view name);

@@ -19,7 +19,7 @@ struct TopicConfig {
   // Retention per partition, in whole segments; -1 keeps everything.
   int64_t retention_ms = -1;
   int64_t retention_bytes = -1;
-  // A partition rolls to a new segment at this size (4 MiB to 4 GiB) or age.
+  // A partition rolls to a new segment at this size (4 MiB to 2 GiB) or age.
   uint64_t segment_bytes = 1ull << 30;
   int64_t segment_ms = 7 * 24 * 3600 * 1000ll;
   // Keep an index from key to the latest offset of each key, for Engine::latest.

@@ -28,7 +28,7 @@ TopicConfig unusual_config() {
   c.partitions = 7;
   c.retention_ms = 3600 * 1000;
   c.retention_bytes = 123456789012;
-  c.segment_bytes = 4ull << 30;
+  c.segment_bytes = 2ull << 30;
   c.segment_ms = 60000;
   c.keyed_index = true;
   c.max_event_bytes = 64u << 20;
@@ -220,7 +220,7 @@ TEST(TopicCatalogTest, EveryBadConfigIsInvalidArgumentNamingTheField) {
       {"retention_bytes", [](TopicConfig& c) { c.retention_bytes = -5; }},
       {"segment_bytes", [](TopicConfig& c) { c.segment_bytes = (4ull << 20) - 1; }},
       {"segment_bytes", [](TopicConfig& c) { c.segment_bytes = 0; }},
-      {"segment_bytes", [](TopicConfig& c) { c.segment_bytes = (4ull << 30) + 1; }},
+      {"segment_bytes", [](TopicConfig& c) { c.segment_bytes = (2ull << 30) + 1; }},
       {"segment_ms", [](TopicConfig& c) { c.segment_ms = 0; }},
       {"segment_ms", [](TopicConfig& c) { c.segment_ms = -1; }},
       {"max_event_bytes", [](TopicConfig& c) { c.max_event_bytes = 0; }},
@@ -243,7 +243,7 @@ TEST(TopicCatalogTest, ConfigBoundsAreAccepted) {
   std::vector<TopicConfig> good(6);
   good[0].partitions = 10000;
   good[1].segment_bytes = 4ull << 20;
-  good[2].segment_bytes = 4ull << 30;
+  good[2].segment_bytes = 2ull << 30;
   good[3].max_event_bytes = 1;
   good[4].max_event_bytes = 64u << 20;
   good[5].retention_ms = 1;

@@ -1,0 +1,82 @@
+// Doorbell: how a thread that ran out of work waits for more, and how others wake it; the wait
+// strategy of include/sluice/wait_strategy.h.
+//
+// The waiter calls wait(until, ready): it checks ready() while spinning (spin: until the
+// deadline; park: for kSpinBeforePark), with a pause between checks and a yield of the core
+// every 64 of them, then announces that
+// it sleeps and sleeps on a futex until ring() or the deadline. Whoever makes ready() true
+// calls ring() afterwards; ring() costs one atomic increment, plus a futex wake-up only when
+// the waiter is asleep.
+//
+// Thread-safety: one waiter at a time; ring() from any thread.
+#pragma once
+
+#include <sluice/wait_strategy.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace sluice::engine {
+
+// How long a parking waiter spins before it sleeps: a few times the ~20 us a futex wake-up
+// costs, so that steady traffic never sleeps and an idle thread stops burning its core soon.
+inline constexpr std::chrono::microseconds kSpinBeforePark{50};
+
+class Doorbell {
+ public:
+  // Wakes the waiter if it sleeps. Call it after the change that makes ready() true.
+  void ring();
+  // Returns true once ready() holds, false when `until` passes first.
+  template <typename Ready>
+  bool wait(WaitStrategy strategy, std::chrono::steady_clock::time_point until, Ready&& ready);
+
+ private:
+  // Sleeps while rings_ still holds `seen`, at most until `until` (and 100 ms).
+  bool sleep_once(uint32_t seen, std::chrono::steady_clock::time_point until);
+  static void relax();
+  static void yield();
+
+  // Bumped by ring() (seq_cst); a sleeper waits for it to change from the value it loaded
+  // (acquire) before its last check of ready(), so a ring between the check and the sleep is
+  // never lost: the futex sees the changed value and does not sleep.
+  std::atomic<uint32_t> rings_{0};
+  // Set (seq_cst) by a waiter about to sleep, read (seq_cst) by ring(): either the waiter sees
+  // the change that made it ready, or the ringer sees that it must wake it.
+  std::atomic<bool> sleeping_{false};
+};
+
+template <typename Ready>
+bool Doorbell::wait(WaitStrategy strategy, std::chrono::steady_clock::time_point until,
+                    Ready&& ready) {
+  using Clock = std::chrono::steady_clock;
+  const auto park_at = Clock::now() + kSpinBeforePark;
+  for (uint32_t spins = 0;; ++spins) {
+    if (ready()) return true;
+    // Reading the clock costs about 20 ns: every 64 spins is often enough.
+    if ((spins & 63) != 0) {
+      relax();
+      continue;
+    }
+    const auto now = Clock::now();
+    if (now >= until) return ready();
+    if (strategy == WaitStrategy::park && now >= park_at) break;
+    // Let another runnable thread have the core now and then: spinning threads that outnumber
+    // the cores otherwise starve the one that would make ready() true.
+    yield();
+  }
+  while (true) {
+    const uint32_t seen = rings_.load(std::memory_order_acquire);
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (ready()) {
+      sleeping_.store(false, std::memory_order_relaxed);
+      return true;
+    }
+    const bool in_time = sleep_once(seen, until) || rings_.load(std::memory_order_acquire) != seen;
+    sleeping_.store(false, std::memory_order_relaxed);
+    if (ready()) return true;
+    if (!in_time) return false;
+  }
+}
+
+}  // namespace sluice::engine

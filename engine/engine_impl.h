@@ -1,0 +1,93 @@
+// The inside of Engine, shared by the engine's files: engine.cc (open and close), topics.cc
+// (create, delete, describe), query.cc (the synchronous query path), producer.cc, consumer.cc.
+// Private to engine/.
+//
+// Thread-safety: `topics_mutex` guards the topic map (a shared lock to look up, an exclusive one
+// to change it); lookups hand out shared_ptr<Topic> copies that stay valid after the lock is
+// released. Shards, the catalog and the group coordinator have their own contracts.
+#pragma once
+
+#include "engine/shard.h"
+#include "engine/topic.h"
+#include "engine/topic_catalog.h"
+#include "io/directory_lock.h"
+
+#include <sluice/engine.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "consumers/offset_record.h"
+
+namespace sluice::consumers {
+class GroupCoordinator;
+}
+namespace sluice {
+struct GroupsState;
+}
+
+namespace sluice {
+
+struct Engine::Impl {
+  ~Impl();
+
+  EngineOptions options;
+  std::optional<io::DirectoryLock> dir_lock;
+  std::vector<std::unique_ptr<engine::Shard>> shards;
+
+  // Topic changes (create, delete) are serialized by catalog_mutex, taken before
+  // topics_mutex; the catalog's files are reached through shard 0's file system (synchronous
+  // calls only).
+  std::mutex catalog_mutex;
+  std::optional<engine::TopicCatalog> catalog;
+  mutable std::shared_mutex topics_mutex;
+  std::map<std::string, std::shared_ptr<engine::Topic>, std::less<>> topics;
+
+  // groups.cc
+  Result<void> open_groups();
+  void close_groups();
+  // The group's committed offset for a partition, if any.
+  std::optional<int64_t> committed_offset(std::string_view group, const TopicPartition& tp);
+  // Fences the commit (member and generation), appends it to __consumer_offsets (synced) and
+  // applies it. An empty member_id with generation -1 commits outside group membership.
+  Result<void> commit_offsets(std::string_view group, std::string_view member_id,
+                              int32_t generation,
+                              const std::vector<std::pair<TopicPartition, int64_t>>& offsets);
+  // Appends offset records to __consumer_offsets and waits until they are synced.
+  Result<void> write_offset_records(const std::vector<consumers::OffsetRecord>& records);
+  // Deletes every group's committed offsets of a deleted topic (tombstones).
+  Result<void> forget_topic_offsets(std::string_view topic);
+  // Rebuilds the committed offsets from every record of __consumer_offsets.
+  Result<void> rebuild_offsets();
+  // The housekeeping thread: expires silent members every 100 ms.
+  void housekeeping();
+  std::unique_ptr<consumers::GroupCoordinator> groups;
+  std::unique_ptr<GroupsState> groups_state;
+
+  // topics.cc
+  // Builds the Topic and opens each partition's log on its shard (keyed indexes rebuilt).
+  Result<std::shared_ptr<engine::Topic>> open_topic(const std::string& name,
+                                                    const TopicConfig& config);
+  // Closes every partition log of the topic on its shard.
+  void close_topic(engine::Topic& topic);
+  partitions::LogOptions log_options(const TopicConfig& config) const;
+  Result<void> create_topic(std::string_view name, const TopicConfig& config,
+                            engine::TopicAccess access);
+
+  // The topic that exists under `name` now; not_found when none does.
+  Result<std::shared_ptr<engine::Topic>> find_topic(std::string_view name) const;
+  // The topic's partition slot; not_found / invalid_argument (partition out of range).
+  Result<std::shared_ptr<engine::PartitionSlot>> find_partition(std::string_view topic,
+                                                                int32_t partition) const;
+  engine::Shard& shard(uint32_t id) { return *shards[id]; }
+  // The shard that owns partition p of topic t: xxh3(t, p) % shards (DESIGN.md).
+  uint32_t shard_of(std::string_view topic, int32_t partition) const;
+};
+
+}  // namespace sluice

@@ -1,0 +1,304 @@
+// Producer (include/sluice/producer.h): batching in the producer's own memory, hand-over to
+// the owning shard through the producer's channel to it, completions back through the same
+// channel.
+#include "engine/producer_impl.h"
+
+#include "io/assert.h"
+#include "partitions/key_index.h"
+
+#include <chrono>
+
+namespace sluice {
+
+using engine::ProduceBatch;
+
+Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Producer::~Producer() = default;
+Producer::Producer(Producer&&) noexcept = default;
+Producer& Producer::operator=(Producer&&) noexcept = default;
+
+Result<void> Producer::send(std::string_view topic, Event event, DeliveryCallback done) {
+  if (!impl_) return Error(Errc::closed, "producer was moved from");
+  return impl_->send(topic, std::move(event), std::move(done), nullptr);
+}
+
+std::future<Result<Delivery>> Producer::send_future(std::string_view topic, Event event) {
+  std::promise<Result<Delivery>> promise;
+  std::future<Result<Delivery>> future = promise.get_future();
+  if (!impl_) {
+    promise.set_value(Error(Errc::closed, "producer was moved from"));
+    return future;
+  }
+  Result<void> sent = impl_->send(topic, std::move(event), {}, &promise);
+  if (!sent.ok()) promise.set_value(std::move(sent).error());
+  return future;
+}
+
+size_t Producer::poll() { return impl_ ? impl_->poll() : 0; }
+
+Result<void> Producer::flush(std::chrono::milliseconds timeout) {
+  if (!impl_) return Error(Errc::closed, "producer was moved from");
+  return impl_->flush(timeout);
+}
+
+uint64_t Producer::in_flight_bytes() const { return impl_ ? impl_->in_flight_bytes : 0; }
+
+// ---- Impl ----
+
+Producer::Impl::Impl(Engine::Impl& engine_in, const ProducerOptions& options_in, bool internal_in)
+    : engine(engine_in), options(options_in), internal(internal_in), links(engine_in.shards.size()) {}
+
+Producer::Impl::~Impl() {
+  // Every batch must be back before the batches are freed: wait as long as it takes (the
+  // engine outlives its producers, so the shards answer).
+  while (!flush(std::chrono::hours(1)).ok()) {
+  }
+  for (Link& link : links) {
+    if (link.channel) link.channel->closed.store(true, std::memory_order_release);
+  }
+}
+
+int64_t Producer::Impl::now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<Producer::Impl::TopicEntry*> Producer::Impl::topic_entry(std::string_view name) {
+  auto it = topics.find(name);
+  if (it != topics.end() && !it->second.topic->deleted.load(std::memory_order_acquire)) {
+    return &it->second;
+  }
+  Result<std::shared_ptr<engine::Topic>> found = engine.find_topic(name);
+  if (!found.ok()) return std::move(found).error();
+  if ((*found)->internal && !internal) {
+    return Error(Errc::invalid_argument, "topic " + std::string(name) + " is internal to sluice");
+  }
+  if (it != topics.end()) {
+    hand_over_all(it->second);
+    topics.erase(it);
+  }
+  TopicEntry entry;
+  entry.topic = std::move(*found);
+  entry.open.assign(static_cast<size_t>(entry.topic->config.partitions), nullptr);
+  entry.sticky = 0;
+  return &topics.emplace(std::string(name), std::move(entry)).first->second;
+}
+
+Result<void> Producer::Impl::send(std::string_view topic_name, Event event, DeliveryCallback done,
+                                  std::promise<Result<Delivery>>* promise) {
+  Result<TopicEntry*> found = topic_entry(topic_name);
+  if (!found.ok()) return std::move(found).error();
+  TopicEntry& entry = **found;
+  const TopicConfig& config = entry.topic->config;
+
+  std::optional<uint64_t> hash;
+  if (event.key) hash = partitions::key_hash(std::string_view(*event.key));
+  int32_t partition = event.partition;
+  if (partition >= config.partitions || partition < -1) {
+    return Error(Errc::invalid_argument, "partition " + std::to_string(partition) + " of topic " +
+                                             entry.topic->name + " does not exist (it has " +
+                                             std::to_string(config.partitions) + ")");
+  }
+  if (partition < 0) {
+    partition = hash ? static_cast<int32_t>(*hash % static_cast<uint64_t>(config.partitions))
+                     : entry.sticky;
+  }
+  const uint64_t size = event_bytes(event);
+  if (size > config.max_event_bytes) {
+    return Error(Errc::too_large, "event of " + std::to_string(size) + " bytes is above the " +
+                                      std::to_string(config.max_event_bytes) +
+                                      "-byte maximum of topic " + entry.topic->name);
+  }
+  SLUICE_TRY(reserve(size));
+
+  ProduceBatch*& open = entry.open[static_cast<size_t>(partition)];
+  if (open != nullptr && open->builder.size_bytes() + size > options.batch_bytes) {
+    hand_over(entry, partition);
+  }
+  if (open == nullptr) {
+    open = acquire_batch();
+    open->slot = entry.topic->partitions[static_cast<size_t>(partition)];
+    open->durability = options.durability;
+    open->opened_ns = options.linger.count() > 0 ? now_ns() : 0;
+  }
+  add_event(*open, event, hash);
+  open->charged_bytes += size;
+  in_flight_bytes += size;
+  const int32_t index = open->events() - 1;
+  if (done) open->callbacks.emplace_back(index, std::move(done));
+  if (promise) open->promises.emplace_back(index, std::move(*promise));
+
+  if (options.linger.count() == 0 || open->builder.size_bytes() >= options.batch_bytes) {
+    hand_over(entry, partition);
+  } else {
+    hand_over_lingering();
+  }
+  if (!in_callback) run_completions();
+  return {};
+}
+
+uint64_t Producer::Impl::event_bytes(const Event& event) {
+  // The record's own framing (length, attributes, deltas, lengths) is at most ~25 bytes.
+  uint64_t bytes = 25 + (event.key ? event.key->size() : 0) + event.value.size();
+  for (const Header& header : event.headers) {
+    bytes += 10 + header.key.size() + (header.value ? header.value->size() : 0);
+  }
+  return bytes;
+}
+
+void Producer::Impl::add_event(ProduceBatch& batch, const Event& event,
+                               std::optional<uint64_t> hash) {
+  const int64_t timestamp =
+      event.timestamp_ms >= 0
+          ? event.timestamp_ms
+          : std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::optional<std::span<const std::byte>> key;
+  if (event.key) key = std::as_bytes(std::span(event.key->data(), event.key->size()));
+  const auto value = std::as_bytes(std::span(event.value.data(), event.value.size()));
+  header_scratch.clear();
+  for (const Header& header : event.headers) {
+    header_scratch.emplace_back();
+    header_scratch.back().key = header.key;
+    if (header.value) {
+      const auto bytes = std::as_bytes(std::span(header.value->data(), header.value->size()));
+      header_scratch.back().value.emplace(bytes.begin(), bytes.end());
+    }
+  }
+  batch.builder.add(key, value, timestamp, header_scratch);
+  if (hash && batch.slot->keyed) batch.key_hashes.emplace_back(batch.events() - 1, *hash);
+}
+
+Result<void> Producer::Impl::reserve(uint64_t bytes) {
+  if (in_flight_bytes + bytes <= options.max_in_flight_bytes) return {};
+  // Everything open goes now, so that completions can free room.
+  for (auto& [name, entry] : topics) hand_over_all(entry);
+  run_completions();
+  if (in_flight_bytes + bytes <= options.max_in_flight_bytes || in_flight_bytes == 0) return {};
+  if (options.on_full == OnFull::fail) {
+    return Error(Errc::would_block, "producer has " + std::to_string(in_flight_bytes) +
+                                        " bytes in flight (max_in_flight_bytes " +
+                                        std::to_string(options.max_in_flight_bytes) + ")");
+  }
+  const auto until = std::chrono::steady_clock::now() + options.max_block;
+  while (in_flight_bytes + bytes > options.max_in_flight_bytes && in_flight_bytes > 0) {
+    if (!wait_for_completion(until)) {
+      return Error(Errc::timed_out, "no room freed within max_block");
+    }
+    run_completions();
+  }
+  return {};
+}
+
+ProduceBatch* Producer::Impl::acquire_batch() {
+  if (free_batches.empty()) {
+    batches.push_back(std::make_unique<ProduceBatch>());
+    return batches.back().get();
+  }
+  ProduceBatch* batch = free_batches.back();
+  free_batches.pop_back();
+  return batch;
+}
+
+void Producer::Impl::hand_over(TopicEntry& entry, int32_t partition) {
+  ProduceBatch*& open = entry.open[static_cast<size_t>(partition)];
+  SLUICE_ASSERT(open != nullptr);
+  ProduceBatch* batch = open;
+  open = nullptr;
+  // Key-less events stick to one partition per batch; the next batch takes the next one.
+  if (partition == entry.sticky) {
+    entry.sticky = (entry.sticky + 1) % entry.topic->config.partitions;
+  }
+  batch->bytes = batch->builder.finish();
+  const uint32_t shard_id = batch->slot->shard;
+  Link& link = links[shard_id];
+  if (!link.channel) {
+    link.channel = std::make_shared<engine::Channel>();
+    link.channel->producer_bell = &bell;
+    engine.shard(shard_id).add_channel(link.channel);
+  }
+  while (link.outstanding >= engine::kChannelCapacity) {
+    wait_for_completion(std::chrono::steady_clock::time_point::max());
+    run_completions();
+  }
+  batch->channel = link.channel.get();
+  const bool pushed = link.channel->to_shard.push(batch);
+  SLUICE_ASSERT(pushed);  // outstanding < capacity
+  ++link.outstanding;
+  engine.shard(shard_id).wake();
+}
+
+void Producer::Impl::hand_over_all(TopicEntry& entry) {
+  for (int32_t p = 0; p < static_cast<int32_t>(entry.open.size()); ++p) {
+    if (entry.open[static_cast<size_t>(p)] != nullptr) hand_over(entry, p);
+  }
+}
+
+void Producer::Impl::hand_over_lingering() {
+  const int64_t deadline = now_ns() - std::chrono::nanoseconds(options.linger).count();
+  for (auto& [name, entry] : topics) {
+    for (int32_t p = 0; p < static_cast<int32_t>(entry.open.size()); ++p) {
+      const ProduceBatch* open = entry.open[static_cast<size_t>(p)];
+      if (open != nullptr && open->opened_ns <= deadline) hand_over(entry, p);
+    }
+  }
+}
+
+bool Producer::Impl::completions_ready() const {
+  for (const Link& link : links) {
+    if (link.outstanding > 0 && link.channel->to_producer.read_available() > 0) return true;
+  }
+  return false;
+}
+
+bool Producer::Impl::wait_for_completion(std::chrono::steady_clock::time_point until) {
+  return bell.wait(engine.options.wait, until, [this] { return completions_ready(); });
+}
+
+size_t Producer::Impl::run_completions() {
+  size_t ran = 0;
+  in_callback = true;
+  for (Link& link : links) {
+    if (link.outstanding == 0) continue;
+    ProduceBatch* batch = nullptr;
+    while (link.channel->to_producer.pop(batch)) {
+      --link.outstanding;
+      in_flight_bytes -= batch->charged_bytes;
+      for (auto& [index, callback] : batch->callbacks) {
+        if (batch->error) {
+          callback(*batch->error);
+        } else {
+          callback(Delivery{batch->slot->partition, batch->info.base_offset + index});
+        }
+        ++ran;
+      }
+      batch->reset();
+      free_batches.push_back(batch);
+    }
+  }
+  in_callback = false;
+  return ran;
+}
+
+size_t Producer::Impl::poll() {
+  for (auto& [name, entry] : topics) hand_over_all(entry);
+  return run_completions();
+}
+
+Result<void> Producer::Impl::flush(std::chrono::milliseconds timeout) {
+  for (auto& [name, entry] : topics) hand_over_all(entry);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    run_completions();
+    bool idle = true;
+    for (const Link& link : links) idle = idle && link.outstanding == 0;
+    if (idle) return {};
+    if (!wait_for_completion(until)) {
+      return Error(Errc::timed_out, "flush: batches still in flight after the timeout");
+    }
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,68 @@
+// The inside of Producer (include/sluice/producer.h). Private to engine/.
+//
+// Thread-safety: the producer's own thread only (like Producer).
+#pragma once
+
+#include "engine/engine_impl.h"
+#include "engine/produce_batch.h"
+
+#include <sluice/producer.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct Producer::Impl {
+  // `internal`: may send to topics internal to sluice (the engine's own producers).
+  Impl(Engine::Impl& engine, const ProducerOptions& options, bool internal);
+  ~Impl();
+
+  struct TopicEntry {
+    std::shared_ptr<engine::Topic> topic;
+    std::vector<engine::ProduceBatch*> open;  // the open batch of each partition, or null
+    int32_t sticky = 0;                       // where key-less events go
+  };
+  // The producer's channel to one shard, made on first use.
+  struct Link {
+    std::shared_ptr<engine::Channel> channel;
+    uint32_t outstanding = 0;  // batches handed over and not back yet
+  };
+
+  Result<void> send(std::string_view topic, Event event, DeliveryCallback done,
+                    std::promise<Result<Delivery>>* promise);
+  size_t poll();
+  Result<void> flush(std::chrono::milliseconds timeout);
+
+  Result<TopicEntry*> topic_entry(std::string_view name);
+  static uint64_t event_bytes(const Event& event);
+  void add_event(engine::ProduceBatch& batch, const Event& event, std::optional<uint64_t> hash);
+  Result<void> reserve(uint64_t bytes);
+  engine::ProduceBatch* acquire_batch();
+  void hand_over(TopicEntry& entry, int32_t partition);
+  void hand_over_all(TopicEntry& entry);
+  void hand_over_lingering();
+  bool completions_ready() const;
+  bool wait_for_completion(std::chrono::steady_clock::time_point until);
+  size_t run_completions();
+  static int64_t now_ns();
+
+  Engine::Impl& engine;
+  ProducerOptions options;
+  bool internal;
+  engine::Doorbell bell;
+  std::vector<Link> links;  // per shard
+  std::map<std::string, TopicEntry, std::less<>> topics;
+  std::vector<std::unique_ptr<engine::ProduceBatch>> batches;  // every batch ever made
+  std::vector<engine::ProduceBatch*> free_batches;
+  std::vector<partitions::RecordHeader> header_scratch;
+  uint64_t in_flight_bytes = 0;
+  bool in_callback = false;
+};
+
+}  // namespace sluice

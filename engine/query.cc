@@ -1,0 +1,89 @@
+// The synchronous query path: reads of published events from any thread, through each
+// partition's LogReader and KeyIndex, never waiting for a shard.
+#include "engine/engine_impl.h"
+#include "engine/record_decoding.h"
+
+#include "partitions/key_index.h"
+
+namespace sluice {
+namespace {
+
+// Bytes asked of the reader per round; a first batch larger than this still comes whole.
+constexpr uint64_t kQueryReadBytes = 64 * 1024;
+constexpr uint32_t kMaxQueryEvents = 100000;
+
+}  // namespace
+
+Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partition,
+                                         int64_t offset, uint32_t max_events) const {
+  if (max_events == 0 || max_events > kMaxQueryEvents) {
+    return Error(Errc::invalid_argument, "max_events must be 1 to " +
+                                             std::to_string(kMaxQueryEvents) + ", not " +
+                                             std::to_string(max_events));
+  }
+  Result<std::shared_ptr<engine::PartitionSlot>> slot = impl_->find_partition(topic, partition);
+  if (!slot.ok()) return std::move(slot).error();
+  const partitions::LogReader& reader = *(*slot)->reader;
+  std::vector<Record> out;
+  int64_t next = offset;
+  while (out.size() < max_events) {
+    Result<partitions::ReadResult> read = reader.read(next, kQueryReadBytes);
+    if (!read.ok()) {
+      if (!out.empty()) break;  // what was read stands
+      return std::move(read).error();
+    }
+    if (read->batches == 0) break;  // at the high watermark
+    Result<engine::DecodeProgress> decoded =
+        engine::decode_into(topic, partition, read->bytes, next,
+                            max_events - static_cast<uint32_t>(out.size()), out);
+    if (!decoded.ok()) {
+      if (!out.empty()) break;
+      return std::move(decoded).error();
+    }
+    next = std::max(read->next_offset, next + 1);
+    if (decoded->records > 0 && decoded->next_offset < read->next_offset) break;  // full
+  }
+  return out;
+}
+
+Result<PartitionState> Engine::partition_state(std::string_view topic, int32_t partition) const {
+  Result<std::shared_ptr<engine::PartitionSlot>> slot = impl_->find_partition(topic, partition);
+  if (!slot.ok()) return std::move(slot).error();
+  const partitions::LogReader& reader = *(*slot)->reader;
+  PartitionState state;
+  state.partition = partition;
+  state.earliest_offset = reader.start_offset();
+  state.latest_offset = reader.high_watermark();
+  state.last_append_time_ms = reader.last_append_time_ms();
+  state.size_bytes = reader.size_bytes();
+  return state;
+}
+
+Result<Record> Engine::latest(std::string_view topic, std::string_view key) const {
+  Result<std::shared_ptr<engine::Topic>> found = impl_->find_topic(topic);
+  if (!found.ok()) return std::move(found).error();
+  const engine::Topic& t = **found;
+  if (!t.config.keyed_index) {
+    return Error(Errc::invalid_argument, "topic " + t.name + " has no keyed index");
+  }
+  const uint64_t hash = partitions::key_hash(key);
+  const int32_t partition =
+      static_cast<int32_t>(hash % static_cast<uint64_t>(t.config.partitions));
+  const engine::PartitionSlot& slot = *t.partitions[static_cast<size_t>(partition)];
+  const std::optional<int64_t> offset = slot.keys->get(hash);
+  const std::string not_found = "key " + std::string(key) + " has no event in topic " + t.name;
+  if (!offset) return Error(Errc::not_found, not_found);
+  Result<std::vector<Record>> records = read(topic, partition, *offset, 1);
+  if (!records.ok()) {
+    // Retention removed the key's latest event.
+    if (records.code() == Errc::offset_out_of_range) return Error(Errc::not_found, not_found);
+    return std::move(records).error();
+  }
+  // Another key with the same 64-bit hash (or an explicit partition) is not this key.
+  if (records->empty() || !records->front().key || *records->front().key != key) {
+    return Error(Errc::not_found, not_found);
+  }
+  return std::move(records->front());
+}
+
+}  // namespace sluice

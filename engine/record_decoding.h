@@ -1,0 +1,31 @@
+// Turns stored batches (whole Kafka v2 batches, as the log returns them) into the Records that
+// consumers and queries receive.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <sluice/event.h>
+#include <sluice/result.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace sluice::engine {
+
+struct DecodeProgress {
+  uint32_t records = 0;      // Records appended to `out`
+  int64_t next_offset = -1;  // the offset after the last record taken (-1 when none was)
+};
+
+// Appends to `out` the records of `batches` whose offset is >= from_offset, at most
+// max_records. Control batches (transaction markers) are skipped but move next_offset past
+// them. Errors: corruption (a malformed batch or record), unsupported (a compressed batch:
+// sluice stores and serves those unchanged but does not decode them).
+Result<DecodeProgress> decode_into(std::string_view topic, int32_t partition,
+                                   std::span<const std::byte> batches, int64_t from_offset,
+                                   uint32_t max_records, std::vector<Record>& out);
+
+}  // namespace sluice::engine
