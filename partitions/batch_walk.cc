@@ -22,7 +22,7 @@ Result<BatchHeader> header_at(SegmentSource& source, uint64_t pos) {
 }
 
 Result<uint64_t> find_batch(SegmentSource& source, int64_t offset) {
-  uint64_t pos = source.view().lookup(offset).position;
+  uint64_t pos = source.walk_start(offset, source.view().lookup(offset).position);
   while (pos < source.size()) {
     auto header = header_at(source, pos);
     if (!header.ok()) return std::move(header).error();

@@ -62,6 +62,25 @@ void ChunkPin::release() {
   data_ = nullptr;
 }
 
+ChunkIndexEntry ChunkPin::index_lookup(int64_t offset) const {
+  SLUICE_ASSERT(held());
+  const ChunkSlot& slot = slots_.slot(slot_);
+  // Acquire, under the pin: the entries below the count are written.
+  const uint32_t count = slot.index_count.load(std::memory_order_acquire);
+  const ChunkIndexEntry* entries = slot.index.load(std::memory_order_relaxed);
+  uint32_t low = 0;
+  uint32_t high = count;
+  while (low < high) {
+    const uint32_t mid = low + (high - low) / 2;
+    if (entries[mid].offset <= offset) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low == 0 ? ChunkIndexEntry{} : entries[low - 1];
+}
+
 uint64_t ChunkPin::next_chunk_after(int64_t segment_base, uint64_t pos) const {
   uint64_t next = std::numeric_limits<uint64_t>::max();
   for (uint32_t i = 0; i < slots_.count(); ++i) {

@@ -30,6 +30,9 @@ class ChunkPin {
   const std::byte* data() const { return data_; }
   uint64_t file_pos() const { return file_pos_; }
   uint64_t end() const { return file_pos_ + slots_.chunk_bytes(); }
+  // The held chunk's index entry for the last batch whose base offset is <= offset (position 0
+  // when it has none).
+  ChunkIndexEntry index_lookup(int64_t offset) const;
 
   // The lowest file position above `pos` where a chunk of the segment starts (max when none).
   // A hint: bytes of the segment below it that no chunk holds are in the file.

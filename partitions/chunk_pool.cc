@@ -31,8 +31,9 @@ std::optional<Chunk> ChunkPool::acquire() {
     // O_DIRECT is always zero.
     std::memset(memory, 0, chunk_bytes());
     // Relaxed: published to readers by the release of the chunk's first odd generation.
-    slots_->slot(allocated_).data.store(static_cast<std::byte*>(memory),
-                                        std::memory_order_relaxed);
+    ChunkSlot& slot = slots_->slot(allocated_);
+    slot.data.store(static_cast<std::byte*>(memory), std::memory_order_relaxed);
+    slot.index.store(new ChunkIndexEntry[slots_->index_capacity()], std::memory_order_relaxed);
     free_.push_back(allocated_++);
   }
   if (free_.empty()) return std::nullopt;
@@ -74,6 +75,34 @@ void ChunkPool::republish(const Chunk& chunk) {
   publish(chunk, slots_->slot(chunk.slot).segment_base.load(std::memory_order_relaxed));
 }
 
+void ChunkPool::index_batch(const Chunk& chunk, int64_t offset, uint64_t position) {
+  ChunkSlot& slot = slots_->slot(chunk.slot);
+  SLUICE_ASSERT(position >= chunk.file_pos && position - chunk.file_pos < chunk_bytes());
+  // Relaxed: the owner reads its own stores.
+  const uint32_t count = slot.index_count.load(std::memory_order_relaxed);
+  ChunkIndexEntry* entries = slot.index.load(std::memory_order_relaxed);
+  if (count > 0) {
+    const ChunkIndexEntry& last = entries[count - 1];
+    SLUICE_ASSERT(offset > last.offset && position > last.position);
+    if (position - last.position < kChunkIndexIntervalBytes) return;
+  }
+  SLUICE_ASSERT(count < slots_->index_capacity());
+  entries[count] = {offset, position};
+  // Release: the entry is written before a reader that loads the count reads it.
+  slot.index_count.store(count + 1, std::memory_order_release);
+}
+
+void ChunkPool::truncate_index(const Chunk& chunk, uint64_t position) {
+  ChunkSlot& slot = slots_->slot(chunk.slot);
+  SLUICE_ASSERT(!generation_valid(slot.generation.load(std::memory_order_relaxed)));
+  uint32_t count = slot.index_count.load(std::memory_order_relaxed);
+  const ChunkIndexEntry* entries = slot.index.load(std::memory_order_relaxed);
+  while (count > 0 && entries[count - 1].position >= position)
+    --count;
+  // Relaxed: no reader holds the chunk; republish() releases it.
+  slot.index_count.store(count, std::memory_order_relaxed);
+}
+
 void ChunkPool::retire(const Chunk& chunk) {
   SLUICE_ASSERT(chunk.slot < allocated_);
   if (hide(chunk)) {
@@ -84,7 +113,10 @@ void ChunkPool::retire(const Chunk& chunk) {
 }
 
 void ChunkPool::free_chunk(uint32_t slot) {
-  std::memset(slots_->slot(slot).data.load(std::memory_order_relaxed), 0, chunk_bytes());
+  ChunkSlot& s = slots_->slot(slot);
+  std::memset(s.data.load(std::memory_order_relaxed), 0, chunk_bytes());
+  // Relaxed: hidden and unheld; publish() releases the chunk again.
+  s.index_count.store(0, std::memory_order_relaxed);
   SLUICE_ASSERT(free_.size() < allocated_);
   free_.push_back(slot);
 }
@@ -116,8 +148,11 @@ void ChunkPool::close() {
       std::this_thread::yield();
     ChunkSlot& slot = slots_->slot(i);
     std::free(slot.data.load(std::memory_order_relaxed));
+    delete[] slot.index.load(std::memory_order_relaxed);
     // Relaxed: no reader can pin the slot any more (its generation is even for good).
     slot.data.store(nullptr, std::memory_order_relaxed);
+    slot.index.store(nullptr, std::memory_order_relaxed);
+    slot.index_count.store(0, std::memory_order_relaxed);
   }
   allocated_ = 0;
   free_.clear();

@@ -46,6 +46,11 @@ class ChunkPool {
   bool hide(const Chunk& chunk);
   // Publishes a hidden chunk again, unpinned, after its bytes changed (release).
   void republish(const Chunk& chunk);
+  // Owner: notes, in the chunk's dense index, a batch that starts in it (in file order). The
+  // count is published with release; the high watermark's release follows.
+  void index_batch(const Chunk& chunk, int64_t offset, uint64_t position);
+  // Drops the index entries at or past `position`; the chunk is hidden and unheld.
+  void truncate_index(const Chunk& chunk, uint64_t position);
   // Gives a chunk back: hidden, zeroed and free once no reader holds it (at once, or on a
   // later call of acquire() or free_count()).
   void retire(const Chunk& chunk);

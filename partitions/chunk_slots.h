@@ -24,6 +24,16 @@
 
 namespace sluice::partitions {
 
+// A dense index of each chunk, beside the segment's sparse one, so that a read served from
+// memory walks at most this many bytes of batch headers: an entry for the first batch that
+// starts in the chunk, then for the first that starts at least this far after the last entry.
+inline constexpr uint32_t kChunkIndexIntervalBytes = 512;
+
+struct ChunkIndexEntry {
+  int64_t offset = 0;     // the batch's base offset
+  uint64_t position = 0;  // where it starts in the segment file
+};
+
 // What a slot holds; read-mostly, packed so that a reader scans the table in few cache lines.
 struct ChunkSlot {
   // Odd: the chunk holds file bytes [file_pos, file_pos + chunk_bytes) of the segment whose
@@ -35,6 +45,11 @@ struct ChunkSlot {
   // Set (relaxed) when the memory is allocated, before the first odd generation; cleared when
   // it is freed, after the last even one.
   std::atomic<std::byte*> data{nullptr};
+  // The chunk's index, allocated and freed with `data`. Entries below index_count are written
+  // once (by the owner, before its release store of the count, which precedes the high
+  // watermark's); the count drops only while the generation is even and no reader holds it.
+  std::atomic<ChunkIndexEntry*> index{nullptr};
+  std::atomic<uint32_t> index_count{0};
 };
 
 // Readers in the middle of a copy from a slot; on its own cache line, as readers write it.
@@ -48,6 +63,7 @@ class ChunkSlots {
 
   uint32_t count() const { return count_; }
   uint32_t chunk_bytes() const { return chunk_bytes_; }
+  uint32_t index_capacity() const { return chunk_bytes_ / kChunkIndexIntervalBytes + 1; }
   ChunkSlot& slot(uint32_t i) { return slots_[i]; }
   const ChunkSlot& slot(uint32_t i) const { return slots_[i]; }
   std::atomic<uint32_t>& pins(uint32_t i) const { return pins_[i].count; }

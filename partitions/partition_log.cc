@@ -129,6 +129,8 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   store_be(base_be, info.base_offset);
   segment->copy_into_chunks(pos, base_be, options.chunk_bytes);
 
+  pool.index_batch(segment->chunks[(pos - segment->chunks.front().file_pos) / options.chunk_bytes],
+                   info.base_offset, pos);
   segment->index.on_batch(info.base_offset, pos, batch.size());
   segment->time_index.on_batch(info.base_offset, header->max_timestamp, batch.size());
   segment->size = pos + batch.size();
@@ -402,7 +404,9 @@ void PartitionLog::Impl::drop_tail(Segment& segment, uint64_t cut_pos, int64_t c
     segment.copy_into_chunks(cut_pos, zeros, options.chunk_bytes);
   }
   for (const Chunk& chunk : segment.chunks) {
-    if (chunk.file_pos + options.chunk_bytes > cut_pos) pool.republish(chunk);
+    if (chunk.file_pos + options.chunk_bytes <= cut_pos) continue;
+    pool.truncate_index(chunk, cut_pos);
+    pool.republish(chunk);
   }
   segment.size = cut_pos;
   segment.submitted_end = std::min(segment.submitted_end, cut_pos);

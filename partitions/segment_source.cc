@@ -36,6 +36,22 @@ Result<void> SegmentSource::read(uint64_t pos, std::span<std::byte> out) {
   return {};
 }
 
+uint64_t SegmentSource::walk_start(int64_t offset, uint64_t from) {
+  uint64_t start = from;
+  uint64_t at = from;
+  // The sparse index entry lies less than its interval before the batch wanted, so that batch
+  // starts in this chunk or the next (chunks are larger than the interval).
+  for (int chunk = 0; chunk < 2 && at < size_; ++chunk) {
+    if (!pin_.hold(view_.base_offset, at)) break;
+    // An entry's offset is <= `offset`, so its batch starts at or before the one wanted; and it
+    // is below the high watermark, so below size_.
+    const ChunkIndexEntry entry = pin_.index_lookup(offset);
+    start = std::max(start, entry.position);
+    at = pin_.end();
+  }
+  return start;
+}
+
 Result<size_t> SegmentSource::read_chunk(uint64_t pos, std::span<std::byte> out) {
   const size_t n = std::min<uint64_t>(out.size(), pin_.end() - pos);
   // Acquire, after the pin: only a dropped tail ever lowers the published size, and the owner

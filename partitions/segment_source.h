@@ -34,6 +34,10 @@ class SegmentSource {
   // file is short or the bytes are no longer published (a read that raced with the log
   // dropping its unwritten tail after a failed write).
   Result<void> read(uint64_t pos, std::span<std::byte> out);
+  // Where to walk batch headers from to find the batch holding `offset`, given `from`, a batch
+  // start before it (from the segment's sparse index): a later one when the dense index of the
+  // chunk holding `from`, or of the chunk after it, has one.
+  uint64_t walk_start(int64_t offset, uint64_t from);
   // Lets go of the chunk pin (the source stays usable).
   void release() { pin_.release(); }
 
