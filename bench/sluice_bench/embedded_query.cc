@@ -11,8 +11,8 @@
 namespace sluice::bench {
 namespace {
 
-// The fill goes in large lingering batches: it is not measured, only waited for.
-constexpr uint32_t kFillBatchBytes = 256 * 1024;
+// The fill is not measured, only waited for: its batches linger until they reach --batch-bytes
+// (a read returns the whole batch holding its offset, so their size shapes the read latency).
 constexpr std::chrono::microseconds kFillLinger{5000};
 constexpr std::chrono::milliseconds kFillFlushTimeout{120000};
 
@@ -35,7 +35,7 @@ Result<void> fill(const WorkloadSetup& setup) {
   const EmbeddedOptions& o = *setup.options;
   ProducerOptions options;
   options.durability = o.acks;
-  options.batch_bytes = kFillBatchBytes;
+  options.batch_bytes = static_cast<uint32_t>(o.batch_bytes);
   options.linger = kFillLinger;
   Result<Producer> producer = setup.engine->producer(options);
   if (!producer.ok()) return std::move(producer).error();
