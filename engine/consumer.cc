@@ -230,7 +230,8 @@ Result<void> Consumer::Impl::fetch(std::vector<Record>& out) {
     a.subscription->take_latest();  // notices only wake us; the watermark is the truth
     const partitions::LogReader& reader = *a.slot->reader;
     if (a.position >= reader.high_watermark()) continue;
-    Result<partitions::ReadResult> read = reader.read(a.position, options.max_partition_bytes);
+    Result<partitions::ReadInfo> read =
+        reader.read_into(a.position, options.max_partition_bytes, a.buffer);
     if (!read.ok()) {
       if (read.code() == Errc::offset_out_of_range && a.position < reader.start_offset()) {
         // Retention removed what this member had not read yet: go on from `reset`.
@@ -245,7 +246,7 @@ Result<void> Consumer::Impl::fetch(std::vector<Record>& out) {
     }
     const uint32_t budget = options.max_poll_events - static_cast<uint32_t>(out.size());
     Result<engine::DecodeProgress> decoded =
-        engine::decode_into(a.tp.topic, a.tp.partition, read->bytes, a.position, budget, out);
+        engine::decode_into(a.tp.topic, a.tp.partition, a.buffer, a.position, budget, out);
     if (!decoded.ok()) return std::move(decoded).error();
     a.position = decoded->records == budget && decoded->next_offset >= 0
                      ? decoded->next_offset

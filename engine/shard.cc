@@ -53,10 +53,11 @@ void Shard::add_channel(std::shared_ptr<Channel> channel) {
 }
 
 void Shard::wake() {
-  // The caller's push (a release store) must not be ordered after this load: with the fence,
-  // either the shard's check before sleeping sees the push or this load sees it asleep.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleeping_.load(std::memory_order_seq_cst)) fs_->wake();
+  // A read-modify-write reads the latest value of sleeping_ and, being a locked instruction,
+  // keeps the caller's push (a release store) from moving after it: either the shard's check
+  // before it sleeps sees the push, or this sees it asleep. (The shard's sleep is capped at
+  // kMaxSleep besides.)
+  if (sleeping_.fetch_add(0, std::memory_order_seq_cst) != 0) fs_->wake();
 }
 
 void Shard::adopt(std::shared_ptr<PartitionSlot> slot) {
@@ -97,12 +98,12 @@ void Shard::idle(uint32_t idle_rounds) {
     }
     return;
   }
-  sleeping_.store(true, std::memory_order_seq_cst);
+  sleeping_.store(1, std::memory_order_seq_cst);
   if (!input_pending() && !stopping_.load(std::memory_order_seq_cst)) {
     // Ends on an I/O completion, on wake(), or after kMaxSleep.
     fs_->poll(std::chrono::duration_cast<std::chrono::microseconds>(kMaxSleep));
   }
-  sleeping_.store(false, std::memory_order_relaxed);
+  sleeping_.store(0, std::memory_order_relaxed);
 }
 
 bool Shard::input_pending() const {

@@ -97,9 +97,9 @@ class Shard {
   std::vector<std::shared_ptr<Channel>> channels_;            // shard thread
   std::vector<std::shared_ptr<PartitionSlot>> slots_;         // shard thread
   std::chrono::steady_clock::time_point next_retention_;      // shard thread
-  // Set (seq_cst) before the shard sleeps in poll, cleared after; wake() reads it (seq_cst)
-  // after its caller's push, so one of them sees the other.
-  std::atomic<bool> sleeping_{false};
+  // 1 (seq_cst) while the shard sleeps in poll; wake() reads it with a seq_cst
+  // read-modify-write after its caller's push, so one of them sees the other.
+  std::atomic<uint32_t> sleeping_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
