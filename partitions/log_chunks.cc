@@ -65,8 +65,9 @@ void PartitionLog::Impl::ensure_chunks(Segment& segment, uint64_t end_pos) {
     SLUICE_ASSERT(chunk.has_value());
     chunk->file_pos =
         segment.chunks.empty() ? align_down(segment.size) : segment.chunk_end(options.chunk_bytes);
-    // No byte of the new chunk is published yet (it starts at or past the segment's size).
-    SLUICE_ASSERT(chunk->file_pos + options.chunk_bytes > segment.size);
+    // No byte of the new chunk is published yet: readers find the segment's published bytes
+    // where they were (segment_source.h). A segment whose chunks all went ends on a page.
+    SLUICE_ASSERT(chunk->file_pos >= segment.size);
     pool.publish(*chunk, segment.base_offset);
     segment.chunks.push_back(*chunk);
   }
@@ -102,9 +103,9 @@ void PartitionLog::Impl::publish_segments() {
     SLUICE_ASSERT(segment->view != nullptr);
     set->push_back(segment->view);
   }
-  // Seq_cst (the default): stored before the high watermark that covers a new segment, and
-  // after the start offset that leaves out a deleted one.
-  shared->segments.store(std::move(set));
+  // Seq_cst: published before the high watermark that covers a new segment, and after the
+  // start offset that leaves out a deleted one.
+  shared->segments.publish(std::move(set));
 }
 
 // After open: every offset, the start and the size of the log.

@@ -11,7 +11,7 @@ namespace sluice::partitions {
 void PartitionLog::Impl::close() {
   // Seq_cst: before the segment set and the chunks go.
   shared->closed.store(true, std::memory_order_seq_cst);
-  shared->segments.store(nullptr);
+  shared->segments.close();
   for (auto& segment : segments) {
     close_segment_files(*segment);
     segment->view.reset();

@@ -66,8 +66,8 @@ Result<ReadInfo> LogReader::read_into(int64_t offset, uint64_t max_bytes,
   if (offset < start || offset > high) return out_of_range(offset, start, high);
   Cursor cursor{offset, high, max_bytes, out, ReadInfo{offset, offset, 0, 0}};
   if (offset == high) return cursor.info;
-  // Seq_cst (the default): a segment set that holds every offset below `high`, as the owner
-  // stored it before the high watermark that covers the new segment.
+  // A segment set that holds every offset below `high`: the owner published it (seq_cst)
+  // before the high watermark that covers a new segment.
   const std::shared_ptr<const SegmentSet> set = shared_->segments.load();
   if (set == nullptr || set->empty()) return closed_error();
   size_t i = segment_holding(*set, offset);

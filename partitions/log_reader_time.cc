@@ -55,7 +55,7 @@ Result<int64_t> LogReader::offset_for_timestamp(int64_t timestamp_ms) const {
   if (closed()) return closed_error();
   const int64_t high = high_watermark();
   const int64_t start = start_offset();
-  // Seq_cst (the default), as in read_into.
+  // As in read_into.
   const std::shared_ptr<const SegmentSet> set = shared_->segments.load();
   if (set == nullptr || set->empty()) return closed_error();
   for (const auto& owned : *set) {

@@ -2,13 +2,13 @@
 // its LogReader, so that it stays valid while either exists. The log's owner thread is the only
 // writer; every field says how it is published.
 //
-// Thread-safety: atomics and the ChunkSlots protocol; `segments` is an
-// std::atomic<std::shared_ptr>, stored only when segments come or go (roll, retention, a
-// dropped tail, close), never on the append path.
+// Thread-safety: atomics, and the pin protocols of ChunkSlots and PublishedSegments; the
+// segment set changes only when segments come or go (roll, retention, a dropped tail, close),
+// never on the append path.
 #pragma once
 
 #include "partitions/chunk_slots.h"
-#include "partitions/segment_view.h"
+#include "partitions/published_segments.h"
 
 #include <atomic>
 #include <cstdint>
@@ -35,8 +35,9 @@ struct LogShared {
   std::atomic<uint64_t> size_bytes{0};
   // Set (seq_cst) when the log closes; a reader that sees it returns Errc::closed.
   std::atomic<bool> closed{false};
-  // The segments by base offset, the last one active. Seq_cst (the default) both ways.
-  std::atomic<std::shared_ptr<const SegmentSet>> segments;
+  // The segments by base offset, the last one active. Published (seq_cst) before the high
+  // watermark that covers a new segment, after the start offset that leaves one out.
+  PublishedSegments segments;
   // Live SegmentFile objects (segment_view.h): the closing log waits for zero.
   std::atomic<int32_t> open_files{0};
 };
