@@ -33,6 +33,7 @@ GroupCoordinator::GroupCoordinator(CoordinatorOptions options)
   SLUICE_ASSERT(options_.limits.session_timeout_ms_min >= 1);
   SLUICE_ASSERT(options_.limits.session_timeout_ms_min <= options_.limits.session_timeout_ms_max);
   SLUICE_ASSERT(options_.limits.members_per_group_max >= 1);
+  SLUICE_ASSERT(options_.limits.groups_max >= 1);
 }
 
 // The clock is made monotonic here: a reading behind the last one counts as the last one.
@@ -60,6 +61,14 @@ std::string GroupCoordinator::next_member_id(std::string_view client_id) {
   return id;
 }
 
+Group* GroupCoordinator::add_group(std::string_view group) {
+  if (groups_.size() >= options_.limits.groups_max) {
+    std::erase_if(groups_, [](const auto& entry) { return entry.second.empty(); });
+  }
+  if (groups_.size() >= options_.limits.groups_max) return nullptr;
+  return &groups_.try_emplace(std::string(group), std::string(group)).first->second;
+}
+
 GroupResult<JoinResult> GroupCoordinator::join(const JoinRequest& request) {
   if (auto checked = check_join_request(request, options_.limits); !checked) {
     return checked.failure();
@@ -71,7 +80,12 @@ GroupResult<JoinResult> GroupCoordinator::join(const JoinRequest& request) {
     if (group == nullptr) return unknown_member_of_absent(request.group, request.member_id);
     return group->rejoin(request, now);
   }
-  if (group == nullptr) group = &groups_.try_emplace(request.group, request.group).first->second;
+  if (group == nullptr) group = add_group(request.group);
+  if (group == nullptr) {
+    return GroupFailure{GroupError::coordinator_full,
+                        "the coordinator holds " + std::to_string(groups_.size()) +
+                            " groups with members, its maximum"};
+  }
   return group->join_new(request, next_member_id(request.client_id), now);
 }
 

@@ -78,7 +78,9 @@ class GroupCoordinator {
 
   // group_not_found for a group never joined (or removed).
   GroupResult<GroupDescription> describe(std::string_view group);
-  // Every group the coordinator holds (with members, or empty after they left), sorted.
+  // Every group the coordinator holds (with members, or empty after they left, until
+  // remove_group or the groups_max bound forgets it), sorted. The coordinator keeps no state
+  // across restarts: groups known only by their committed offsets are the OffsetTable's.
   std::vector<std::string> list();
   // Forgets an empty group (Kafka's DeleteGroups); its offsets are the OffsetTable's business.
   // group_not_found, non_empty_group.
@@ -89,6 +91,8 @@ class GroupCoordinator {
   // The group, after its housekeeping; nullptr when there is none.
   Group* find_group(std::string_view group, const GroupContext& context);
   std::string next_member_id(std::string_view client_id);
+  // A new group, or nullptr when groups_max groups have members.
+  Group* add_group(std::string_view group);
 
   const CoordinatorOptions options_;
   std::mutex mutex_;

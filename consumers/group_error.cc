@@ -14,6 +14,7 @@ std::string_view group_error_name(GroupError error) {
     case GroupError::group_not_found: return "group_not_found";
     case GroupError::non_empty_group: return "non_empty_group";
     case GroupError::group_max_size_reached: return "group_max_size_reached";
+    case GroupError::coordinator_full: return "coordinator_full";
     case GroupError::invalid_argument: return "invalid_argument";
   }
   return "unknown";
@@ -33,6 +34,7 @@ Errc to_errc(GroupError error) {
     case GroupError::rebalance_in_progress:
     case GroupError::non_empty_group:
     case GroupError::group_max_size_reached:
+    case GroupError::coordinator_full:
       return Errc::busy;
   }
   return Errc::invalid_argument;

@@ -27,6 +27,7 @@ enum class GroupError : uint8_t {
   group_not_found,          // GROUP_ID_NOT_FOUND (69)
   non_empty_group,          // NON_EMPTY_GROUP (68): the group still has members
   group_max_size_reached,   // GROUP_MAX_SIZE_REACHED (81)
+  coordinator_full,         // COORDINATOR_NOT_AVAILABLE (15, retriable): too many groups
   invalid_argument,         // INVALID_REQUEST (42): any other malformed field
 };
 
@@ -40,8 +41,8 @@ struct GroupFailure {
 
 // The sluice Errc for a group error, for callers of the public API: invalid_* and
 // inconsistent_protocol -> invalid_argument; group_not_found -> not_found; the fencing errors
-// (unknown_member, illegal_generation, rebalance_in_progress), non_empty_group and
-// group_max_size_reached -> busy (the group is in a state that refuses the call).
+// (unknown_member, illegal_generation, rebalance_in_progress), non_empty_group,
+// group_max_size_reached and coordinator_full -> busy (a state that refuses the call).
 Errc to_errc(GroupError error);
 // An Error whose message starts with the group error's name.
 Error to_error(const GroupFailure& failure);

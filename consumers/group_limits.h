@@ -19,6 +19,9 @@ struct GroupLimits {
   int64_t session_timeout_ms_max = 30 * 60 * 1000;
   int64_t rebalance_timeout_ms_max = 30 * 60 * 1000;
   uint32_t members_per_group_max = 1000;  // Kafka's group.max.size is unbounded by default
+  // Groups held at once. At the bound, a join to a new group first forgets the empty groups
+  // (they hold nothing but a generation); when every group has members it is refused.
+  uint32_t groups_max = 100000;
   uint32_t topics_per_member_max = 1000;
   size_t client_id_bytes_max = 255;
   size_t protocol_metadata_bytes_max = 64 * 1024;

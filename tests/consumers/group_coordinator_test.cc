@@ -440,6 +440,25 @@ TEST_F(GroupCoordinatorTest, GroupSizeIsBounded) {
   EXPECT_EQ(to_error(third.failure()).code(), Errc::busy);
 }
 
+TEST_F(GroupCoordinatorTest, GroupCountIsBoundedAndEmptyGroupsGoFirst) {
+  GroupLimits limits;
+  limits.groups_max = 2;
+  GroupCoordinator small(options(limits));
+  small.set_topic_partitions("t", 4);
+  JoinRequest req = request();
+  const JoinResult g = small.join(req).value();
+  req.group = "h";
+  const JoinResult h = small.join(req).value();
+  req.group = "i";
+  const auto refused = small.join(req);
+  EXPECT_EQ(refused.error(), GroupError::coordinator_full);
+  EXPECT_EQ(to_errc(refused.error()), Errc::busy);
+  ASSERT_TRUE(small.leave("g", g.member_id).ok());  // g is empty: forgotten for i
+  EXPECT_TRUE(small.join(req).ok());
+  EXPECT_EQ(small.list(), (std::vector<std::string>{"h", "i"}));
+  EXPECT_EQ(small.heartbeat("h", h.member_id, h.generation).error(), GroupError::none);
+}
+
 TEST_F(GroupCoordinatorTest, RemoveGroupOnlyWhenEmpty) {
   const JoinResult a = join();
   EXPECT_EQ(coordinator.remove_group("g").error(), GroupError::non_empty_group);
