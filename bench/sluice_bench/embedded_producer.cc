@@ -71,6 +71,7 @@ Result<void> ProducerWorker::run_open(int64_t start_ns, int64_t end_ns) {
   // The senders take turns: sender i starts i / rate seconds after the first.
   const int64_t first_ns = start_ns + static_cast<int64_t>(plan_.index * 1e9 / o.rate);
   const Pacer pacer(first_ns, o.rate / o.producers);
+  Pacer::tighten_timer_slack();
   // poll() hands over every open batch, so with a linger it would defeat the batching: then
   // the callbacks run from the next send() instead.
   const bool poll_while_waiting = o.linger_us == 0;

@@ -88,6 +88,7 @@ Result<void> ReaderWorker::run(int64_t start_ns) {
     return {};
   }
   const Pacer pacer(start_ns + static_cast<int64_t>(index_ * 1e9 / o.rate), o.rate / o.readers);
+  Pacer::tighten_timer_slack();
   for (uint64_t k = 0;; ++k) {
     const int64_t due_ns = pacer.due_ns(k);
     if (due_ns >= end_ns) return {};

@@ -91,12 +91,13 @@ void print_figures(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
 
 void print_embedded_summary(const EmbeddedOptions& o, const EmbeddedResult& r) {
   const auto& h = r.latency_ns;
+  const bool query = o.workload == EmbeddedWorkload::query;
   std::printf(
-      "embedded %s acks=%s event=%lluB producers=%u partitions=%u shards=%u wait=%s %s: "
+      "embedded %s acks=%s event=%lluB %s=%u partitions=%u shards=%u wait=%s %s: "
       "%.0f events/s, %.1f MB/s, latency us p50 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f",
       workload_name(o.workload), std::string(durability_name(o.acks)).c_str(),
-      static_cast<ull>(o.event_bytes),
-      o.workload == EmbeddedWorkload::query ? o.readers : o.producers, o.partitions, r.shards,
+      static_cast<ull>(o.event_bytes), query ? "readers" : "producers",
+      query ? o.readers : o.producers, o.partitions, r.shards,
       std::string(wait_strategy_name(o.wait)).c_str(), o.rate > 0 ? "open-loop" : "closed-loop",
       r.events_per_sec(), bytes_per_sec(o, r) / 1e6, us(h.percentile(50)), us(h.percentile(99)),
       us(h.percentile(99.9)), us(h.percentile(99.99)), us(h.max()));
