@@ -72,6 +72,8 @@ Result<void> run_on(const std::string& data_dir, const EmbeddedOptions& options,
   setup.group = setup.topic;
   TopicConfig topic;
   topic.partitions = static_cast<int32_t>(options.partitions);
+  if (options.segment_bytes > 0) topic.segment_bytes = options.segment_bytes;
+  result.segment_bytes = topic.segment_bytes;
   SLUICE_TRY((*engine)->create_topic(setup.topic, topic));
   return run_workload(setup, result);
   // The engine closes here (writing and syncing what it holds), outside the measured time.

@@ -39,6 +39,8 @@ struct EmbeddedOptions {
   std::string data_dir;              // empty: a temporary directory, removed afterwards
   uint64_t batch_bytes = 64 * 1024;  // ProducerOptions::batch_bytes
   uint64_t linger_us = 0;            // ProducerOptions::linger
+  // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
+  uint64_t segment_bytes = 0;
   // query only.
   uint32_t readers = 1;
   uint64_t fill_events = 200000;
@@ -61,6 +63,7 @@ struct EmbeddedResult {
   LatencyHistogram ack_latency_ns;
   uint32_t shards = 0;  // as the engine runs
   uint64_t tail_cache_bytes = 0;
+  uint64_t segment_bytes = 0;  // as the topic has it
   uint64_t filled_events = 0;  // query
   double fill_s = 0;
 

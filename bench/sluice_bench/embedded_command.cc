@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
     "           [--readers R (query; 1)] [--fill-events N (query; 200000)]\n"
-    "           [--tail-cache-bytes B (per partition; query: enough for the fill)]\n";
+    "           [--tail-cache-bytes B (per partition; query: enough for the fill)]\n"
+    "           [--segment-bytes B (1G, preallocated per partition)]\n";
 
 constexpr uint64_t kMaxThreads = 1024;
 constexpr uint64_t kMaxPartitions = 10000;
@@ -92,6 +93,9 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
   SLUICE_TRY(take_size(flags, "linger-us", 0, 10'000'000, o.linger_us));
   SLUICE_TRY(take_size(flags, "fill-events", 1, 100'000'000, o.fill_events));
   SLUICE_TRY(take_size(flags, "tail-cache-bytes", 0, 64ull << 30, o.tail_cache_bytes));
+  if (flags.text("segment-bytes")) {  // else 0: the topic default
+    SLUICE_TRY(take_size(flags, "segment-bytes", 4u << 20, 4ull << 30, o.segment_bytes));
+  }
   SLUICE_TRY(take_count(flags, "producers", kMaxThreads, o.producers));
   SLUICE_TRY(take_count(flags, "readers", kMaxThreads, o.readers));
   SLUICE_TRY(take_count(flags, "partitions", kMaxPartitions, o.partitions));

@@ -106,11 +106,12 @@ TEST_F(EmbeddedBenchTest, ProduceClosedLoop) {
 TEST_F(EmbeddedBenchTest, ProduceOpenLoopKeepsTheRate) {
   const std::string json = run_ok(
       "--workload produce --event-bytes 100 --producers 1 --partitions 1 --acks none "
-      "--rate 20000 --key-bytes 16");
+      "--rate 20000 --key-bytes 16 --segment-bytes 8M");
   const double rate = number(json, "", "events_per_sec");
   EXPECT_GT(rate, 10000.0) << json;
   EXPECT_LT(rate, 30000.0) << json;
   EXPECT_NE(json.find("\"mode\": \"open\""), std::string::npos) << json;
+  EXPECT_EQ(number(json, "", "segment_bytes"), 8.0 * 1024 * 1024) << json;
 }
 
 TEST_F(EmbeddedBenchTest, EndToEndOpenLoopReportsIntendedLatencyAndSendDelay) {
