@@ -79,8 +79,10 @@ struct Channel {
       to_shard;
   boost::lockfree::spsc_queue<ProduceBatch*, boost::lockfree::capacity<kChannelCapacity>>
       to_producer;
-  // Rung by the shard after it pushed to to_producer.
-  Doorbell* producer_bell = nullptr;
+  // Rung by the shard after it pushed to to_producer. Shared: the producer may see the batch
+  // and be gone before the shard's ring() returns, so the shard's reference to the channel
+  // keeps the bell alive.
+  std::shared_ptr<Doorbell> producer_bell;
   // Set (release) by the producer when it is done with the channel and nothing is in flight;
   // the shard (acquire) then drops it.
   std::atomic<bool> closed{false};

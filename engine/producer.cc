@@ -216,7 +216,7 @@ void Producer::Impl::hand_over(TopicEntry& entry, int32_t partition) {
   Link& link = links[shard_id];
   if (!link.channel) {
     link.channel = std::make_shared<engine::Channel>();
-    link.channel->producer_bell = &bell;
+    link.channel->producer_bell = bell;
     engine.shard(shard_id).add_channel(link.channel);
   }
   while (link.outstanding >= engine::kChannelCapacity) {
@@ -254,7 +254,7 @@ bool Producer::Impl::completions_ready() const {
 }
 
 bool Producer::Impl::wait_for_completion(std::chrono::steady_clock::time_point until) {
-  return bell.wait(engine.options.wait, until, [this] { return completions_ready(); });
+  return bell->wait(engine.options.wait, until, [this] { return completions_ready(); });
 }
 
 size_t Producer::Impl::run_completions() {

@@ -55,7 +55,7 @@ struct Producer::Impl {
   Engine::Impl& engine;
   ProducerOptions options;
   bool internal;
-  engine::Doorbell bell;
+  std::shared_ptr<engine::Doorbell> bell = std::make_shared<engine::Doorbell>();
   std::vector<Link> links;  // per shard
   std::map<std::string, TopicEntry, std::less<>> topics;
   std::vector<std::unique_ptr<engine::ProduceBatch>> batches;  // every batch ever made
