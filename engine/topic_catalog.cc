@@ -2,6 +2,8 @@
 // of create and remove.
 #include "engine/topic_catalog.h"
 
+#include "consumers/names.h"
+
 #include "io/assert.h"
 #include "io/logger.h"
 #include "partitions/crc32c.h"
@@ -34,11 +36,6 @@ std::string join(std::string_view a, std::string_view b) {
   out += '/';
   out += b;
   return out;
-}
-
-bool name_char_ok(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
 }
 
 Error invalid(std::string message) {
@@ -165,17 +162,10 @@ bool is_internal_topic(std::string_view name) {
 }
 
 Result<void> validate_topic_name(std::string_view name, TopicAccess access) {
-  if (name.empty()) return invalid("topic name is empty");
-  if (name.size() > kTopicNameMaxChars) {
-    return invalid("topic name has " + std::to_string(name.size()) + " characters (at most " +
-                   std::to_string(kTopicNameMaxChars) + ")");
-  }
-  if (name == "." || name == "..") return invalid("topic name cannot be '" + std::string(name) + "'");
-  for (char c : name) {
-    if (!name_char_ok(c)) {
-      return invalid("topic name '" + std::string(name) +
-                     "' has a character outside [A-Za-z0-9._-]");
-    }
+  // The rule itself lives in consumers/names.h, which binds offset records too.
+  if (!consumers::valid_topic_name(name)) {
+    return invalid("topic name '" + std::string(name) +
+                   "' is not 1 to 249 characters of [A-Za-z0-9._-] (nor '.' or '..')");
   }
   if (is_internal_topic(name) && access != TopicAccess::internal) {
     return invalid("topic name '" + std::string(name) + "' is internal (starts with \"__\")");

@@ -33,7 +33,6 @@ namespace sluice::engine {
 // internal, and only the engine itself may create or remove them.
 enum class TopicAccess : uint8_t { user, internal };
 
-inline constexpr size_t kTopicNameMaxChars = 249;
 inline constexpr int32_t kTopicPartitionsMax = 10000;
 inline constexpr uint64_t kTopicSegmentBytesMin = 4ull << 20;
 inline constexpr uint64_t kTopicSegmentBytesMax = 2ull << 30;
