@@ -65,6 +65,20 @@ int64_t Producer::Impl::now_ns() {
 }
 
 Result<Producer::Impl::TopicEntry*> Producer::Impl::topic_entry(std::string_view name) {
+  // Most producers send to one topic: the last one found is checked first.
+  if (last_entry != nullptr && last_name == name &&
+      !last_entry->topic->deleted.load(std::memory_order_acquire)) {
+    return last_entry;
+  }
+  Result<TopicEntry*> found = find_entry(name);
+  if (found.ok()) {
+    last_entry = *found;
+    last_name = std::string(name);
+  }
+  return found;
+}
+
+Result<Producer::Impl::TopicEntry*> Producer::Impl::find_entry(std::string_view name) {
   auto it = topics.find(name);
   if (it != topics.end() && !it->second.topic->deleted.load(std::memory_order_acquire)) {
     return &it->second;
@@ -76,6 +90,7 @@ Result<Producer::Impl::TopicEntry*> Producer::Impl::topic_entry(std::string_view
   }
   if (it != topics.end()) {
     hand_over_all(it->second);
+    if (last_entry == &it->second) last_entry = nullptr;
     topics.erase(it);
   }
   TopicEntry entry;
@@ -120,7 +135,12 @@ Result<void> Producer::Impl::send(std::string_view topic_name, Event event, Deli
     open = acquire_batch();
     open->slot = entry.topic->partitions[static_cast<size_t>(partition)];
     open->durability = options.durability;
-    open->opened_ns = options.linger.count() > 0 ? now_ns() : 0;
+    if (options.linger.count() > 0) {
+      open->opened_ns = now_ns();
+      next_linger_check_ns = std::min(
+          next_linger_check_ns,
+          open->opened_ns + std::chrono::nanoseconds(options.linger).count());
+    }
   }
   add_event(*open, event, hash);
   open->charged_bytes += size;
@@ -236,12 +256,21 @@ void Producer::Impl::hand_over_all(TopicEntry& entry) {
   }
 }
 
+// Scans the open batches only once the oldest may have lingered long enough.
 void Producer::Impl::hand_over_lingering() {
-  const int64_t deadline = now_ns() - std::chrono::nanoseconds(options.linger).count();
+  const int64_t now = now_ns();
+  if (now < next_linger_check_ns) return;
+  const int64_t linger_ns = std::chrono::nanoseconds(options.linger).count();
+  next_linger_check_ns = INT64_MAX;
   for (auto& [name, entry] : topics) {
     for (int32_t p = 0; p < static_cast<int32_t>(entry.open.size()); ++p) {
       const ProduceBatch* open = entry.open[static_cast<size_t>(p)];
-      if (open != nullptr && open->opened_ns <= deadline) hand_over(entry, p);
+      if (open == nullptr) continue;
+      if (open->opened_ns + linger_ns <= now) {
+        hand_over(entry, p);
+      } else {
+        next_linger_check_ns = std::min(next_linger_check_ns, open->opened_ns + linger_ns);
+      }
     }
   }
 }

@@ -40,6 +40,7 @@ struct Producer::Impl {
   Result<void> flush(std::chrono::milliseconds timeout);
 
   Result<TopicEntry*> topic_entry(std::string_view name);
+  Result<TopicEntry*> find_entry(std::string_view name);
   static uint64_t event_bytes(const Event& event);
   void add_event(engine::ProduceBatch& batch, const Event& event, std::optional<uint64_t> hash);
   Result<void> reserve(uint64_t bytes);
@@ -62,6 +63,10 @@ struct Producer::Impl {
   std::vector<engine::ProduceBatch*> free_batches;
   std::vector<partitions::RecordHeader> header_scratch;
   uint64_t in_flight_bytes = 0;
+  // The earliest time an open batch's linger runs out (INT64_MAX: none is open).
+  int64_t next_linger_check_ns = INT64_MAX;
+  TopicEntry* last_entry = nullptr;  // the entry of the topic sent to last
+  std::string last_name;
   bool in_callback = false;
 };
 
