@@ -38,8 +38,6 @@ class SegmentSource {
   // start before it (from the segment's sparse index): a later one when the dense index of the
   // chunk holding `from`, or of the chunk after it, has one.
   uint64_t walk_start(int64_t offset, uint64_t from);
-  // Lets go of the chunk pin (the source stays usable).
-  void release() { pin_.release(); }
 
  private:
   static constexpr size_t kWindowBytes = 8192;
