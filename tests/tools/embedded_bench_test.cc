@@ -82,6 +82,8 @@ class EmbeddedBenchTest : public ::testing::Test {
     BenchRun run = run_bench(args + " --seconds 1 --json " + json_path());
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("embedded "), std::string::npos) << run.output;
+    // The progress line is for terminals only.
+    EXPECT_EQ(run.output.find('\r'), std::string::npos) << run.output;
     std::string json = read_text(json_path());
     EXPECT_GT(number(json, "", "events_per_sec"), 0.0) << json;
     EXPECT_GT(number(json, "", "bytes_per_sec"), 0.0) << json;
