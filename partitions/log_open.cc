@@ -103,13 +103,11 @@ Result<void> PartitionLog::Impl::open_for_append(Segment& segment) {
   segment.write_file = *file;
   auto size = fs.size(segment.write_file);
   if (!size.ok()) return std::move(size).error();
-  const uint64_t preallocated = options.segment_bytes + kPreallocateSlack;
-  if (options.preallocate && *size < preallocated) {
-    auto allocated = fs.allocate(segment.write_file, 0, preallocated);
-    if (!allocated.ok() && allocated.code() != Errc::unsupported) {
-      log_line(LogLevel::warning,
-               segment.log_path + ": preallocation failed: " + allocated.error().to_string());
-    }
+  segment.allocated_end = *size;
+  auto allocated = extend_allocation(segment, segment.size);
+  if (!allocated.ok()) {
+    log_line(LogLevel::warning,
+             segment.log_path + ": preallocation failed: " + allocated.error().to_string());
   }
   // The partial last page goes into the first chunk: the next write of that page rewrites it
   // whole, so it must carry the bytes already there.
@@ -129,6 +127,27 @@ Result<void> PartitionLog::Impl::open_for_append(Segment& segment) {
   return {};
 }
 
+Result<void> PartitionLog::Impl::extend_allocation(Segment& segment, uint64_t needed_end) {
+  if (!options.preallocate) return {};
+  const uint64_t limit = options.segment_bytes + kPreallocateSlack;
+  if (segment.allocated_end >= std::min(limit, needed_end + kPreallocateSlack)) return {};
+  const uint64_t step = options.preallocate_step_bytes == 0 ? limit : options.preallocate_step_bytes;
+  const uint64_t target =
+      std::min(limit, std::max(needed_end + kPreallocateSlack, segment.allocated_end + step));
+  auto allocated = fs.allocate(segment.write_file, segment.allocated_end,
+                               target - segment.allocated_end);
+  if (!allocated.ok()) {
+    // A filesystem without fallocate: writes extend the file as they go, so stop trying.
+    if (allocated.code() == Errc::unsupported) {
+      segment.allocated_end = UINT64_MAX;
+      return {};
+    }
+    return allocated;
+  }
+  segment.allocated_end = target;
+  return {};
+}
+
 Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base_offset) {
   auto segment = std::make_unique<Segment>(dir, base_offset, options.index_interval_bytes);
   bool direct = options.direct_io;
@@ -141,11 +160,8 @@ Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base
     return Error(error.code(),
                  "cannot create segment " + segment->log_path + ": " + error.message());
   };
-  if (options.preallocate) {
-    auto allocated = fs.allocate(segment->write_file, 0, options.segment_bytes + kPreallocateSlack);
-    if (!allocated.ok() && allocated.code() != Errc::unsupported) {
-      return undo(std::move(allocated).error());
-    }
+  if (auto allocated = extend_allocation(*segment, 0); !allocated.ok()) {
+    return undo(std::move(allocated).error());
   }
   auto read_file = open_read_file(*segment);
   if (!read_file.ok()) return undo(std::move(read_file).error());

@@ -205,6 +205,8 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   segment.submitted_end = data_end;
   segment.tail_write_in_flight = tail;
   std::span<const std::byte> bytes(chunk.data + (start - chunk.file_pos), write_end - start);
+  // A failed extension is not fatal here: the write itself reports a full disk.
+  (void)extend_allocation(segment, write_end);
   fs.write_async(segment.write_file, start, bytes, write->op);
   return true;
 }

@@ -49,8 +49,11 @@ struct LogOptions {
   uint32_t index_interval_bytes = 4096;
   // O_DIRECT writes of whole 4 KiB pages (the default, from bench/RESULTS.md), else buffered.
   bool direct_io = true;
-  // fallocate each new segment to segment_bytes (skipped where the filesystem cannot).
+  // fallocate segments ahead of their writes (skipped where the filesystem cannot): the whole
+  // segment_bytes at creation when preallocate_step_bytes is 0, else that many bytes at a time
+  // as the segment grows, so that many partitions do not each reserve a whole segment.
   bool preallocate = true;
+  uint64_t preallocate_step_bytes = 0;
   // Memory for the tail: chunk_bytes per chunk (also the largest single write), and the total.
   // While synced appends wait, bytes stay here until an fdatasync covers them, so the total
   // bounds the bytes in flight to the disk: 64 MiB keeps synced 4 KiB appends near the disk's

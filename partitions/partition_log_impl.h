@@ -137,6 +137,9 @@ struct PartitionLog::Impl {
   Result<void> recover();
   Result<std::unique_ptr<Segment>> create_segment(int64_t base_offset);
   Result<void> open_for_append(Segment& segment);
+  // Makes sure the segment's file is fallocated at least one page past `needed_end` (by
+  // preallocate_step_bytes at a time, at most to segment_bytes plus that page).
+  Result<void> extend_allocation(Segment& segment, uint64_t needed_end);
   Result<bool> recover_scanned(Segment& segment, int64_t next_base);
   Result<void> cut_file(const std::string& path, uint64_t size);
   void remove_segments_after(size_t kept, const std::vector<int64_t>& bases);

@@ -218,6 +218,39 @@ TEST_F(PartitionLogTest, RollsSegmentsAndReadsAcrossThem) {
   }
 }
 
+// With a preallocation step, a segment's file grows a step at a time ahead of its writes (one
+// page ahead at least), never to the whole segment at once; reopening goes on from there.
+TEST_F(PartitionLogTest, PreallocatesInStepsAheadOfTheWrites) {
+  LogOptions o = options();
+  o.segment_bytes = 1 << 20;
+  o.preallocate_step_bytes = 64 * 1024;
+  auto file_size = [&] {
+    auto names = fs_.list_directory(kDir);
+    EXPECT_TRUE(names.ok());
+    auto file = fs_.open(std::string(kDir) + "/00000000000000000000.log", {});
+    EXPECT_TRUE(file.ok());
+    const uint64_t size = *fs_.size(*file);
+    EXPECT_TRUE(fs_.close(*file).ok());
+    return size;
+  };
+  {
+    auto log = open(o);
+    EXPECT_EQ(file_size(), 64u * 1024);
+    uint64_t appended = 0;
+    while (appended < 200 * 1024) {
+      const auto batch = make_batch("v", 40);
+      ASSERT_TRUE(append_wait(*log, batch, Durability::written).ok());
+      appended += batch.size();
+    }
+    const uint64_t size = file_size();
+    EXPECT_GE(size, appended + 4096);
+    EXPECT_LE(size, appended + 64 * 1024 + 4096);
+    EXPECT_EQ(size % (64 * 1024), 0u);
+  }
+  auto log = open(o);
+  EXPECT_TRUE(log->read(0, 1 << 20).ok());
+}
+
 TEST_F(PartitionLogTest, RebuildsAMissingIndex) {
   auto o = options();
   o.segment_bytes = 8 * 1024;
