@@ -312,7 +312,11 @@ size_t Producer::Impl::run_completions() {
 }
 
 size_t Producer::Impl::poll() {
-  for (auto& [name, entry] : topics) hand_over_all(entry);
+  if (options.linger.count() == 0) {
+    for (auto& [name, entry] : topics) hand_over_all(entry);
+  } else {
+    hand_over_lingering();
+  }
   return run_completions();
 }
 

@@ -5,11 +5,15 @@
 
 #include "partitions/key_index.h"
 
+#include <algorithm>
+
 namespace sluice {
 namespace {
 
-// Bytes asked of the reader per round; a first batch larger than this still comes whole.
-constexpr uint64_t kQueryReadBytes = 64 * 1024;
+// Bytes asked of the reader per round: about what max_events events need (the first batch
+// comes whole even when larger), so that reading one event copies one batch, not 64 KiB.
+constexpr uint64_t kEventBytesGuess = 128;
+constexpr uint64_t kMaxQueryReadBytes = 64 * 1024;
 constexpr uint32_t kMaxQueryEvents = 100000;
 
 }  // namespace
@@ -27,7 +31,9 @@ Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partiti
   std::vector<Record> out;
   int64_t next = offset;
   while (out.size() < max_events) {
-    Result<partitions::ReadResult> read = reader.read(next, kQueryReadBytes);
+    const uint64_t want = std::min<uint64_t>(
+        kMaxQueryReadBytes, (max_events - out.size()) * kEventBytesGuess);
+    Result<partitions::ReadResult> read = reader.read(next, want);
     if (!read.ok()) {
       if (!out.empty()) break;  // what was read stands
       return std::move(read).error();

@@ -41,6 +41,8 @@ partitions::LogOptions Engine::Impl::log_options(const TopicConfig& config) cons
   log.retention_bytes = config.retention_bytes;
   log.retention_ms = config.retention_ms;
   log.direct_io = options.direct_io;
+  // A step at a time, so that many partitions do not each reserve a whole segment on disk.
+  log.preallocate_step_bytes = 32ull << 20;
   // A producer batch is at most 1 MiB unless one event is larger; room for the batch framing.
   log.max_batch_bytes = std::max<uint32_t>(1u << 20, config.max_event_bytes) + 4096;
   // The tail must hold a few of the largest batches.

@@ -65,7 +65,8 @@ class Producer {
   Result<void> send(std::string_view topic, Event event, DeliveryCallback done = {});
   std::future<Result<Delivery>> send_future(std::string_view topic, Event event);
 
-  // Hands every open batch to its shard; runs ready callbacks. Returns how many ran.
+  // Hands over the open batches whose linger ran out; runs ready callbacks. Returns how many
+  // ran.
   size_t poll();
   // Hands every open batch over and waits until all of them completed (callbacks run).
   Result<void> flush(std::chrono::milliseconds timeout = std::chrono::milliseconds{60000});
