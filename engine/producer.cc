@@ -58,9 +58,12 @@ Producer::Impl::~Impl() {
   }
 }
 
+// One clock for event timestamps and linger, read once per send (a clock read costs about as
+// much as encoding a small event). Linger measured on the wall clock may be off while the clock
+// is stepped; it only decides when a batch goes.
 int64_t Producer::Impl::now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -127,6 +130,8 @@ Result<void> Producer::Impl::send(std::string_view topic_name, Event event, Deli
   }
   SLUICE_TRY(reserve(size));
 
+  const bool lingering = options.linger.count() > 0;
+  const int64_t now = lingering || event.timestamp_ms < 0 ? now_ns() : 0;
   ProduceBatch*& open = entry.open[static_cast<size_t>(partition)];
   if (open != nullptr && open->builder.size_bytes() + size > options.batch_bytes) {
     hand_over(entry, partition);
@@ -135,24 +140,24 @@ Result<void> Producer::Impl::send(std::string_view topic_name, Event event, Deli
     open = acquire_batch();
     open->slot = entry.topic->partitions[static_cast<size_t>(partition)];
     open->durability = options.durability;
-    if (options.linger.count() > 0) {
-      open->opened_ns = now_ns();
+    if (lingering) {
+      open->opened_ns = now;
       next_linger_check_ns = std::min(
           next_linger_check_ns,
           open->opened_ns + std::chrono::nanoseconds(options.linger).count());
     }
   }
-  add_event(*open, event, hash);
+  add_event(*open, event, hash, event.timestamp_ms >= 0 ? event.timestamp_ms : now / 1'000'000);
   open->charged_bytes += size;
   in_flight_bytes += size;
   const int32_t index = open->events() - 1;
   if (done) open->callbacks.emplace_back(index, std::move(done));
   if (promise) open->promises.emplace_back(index, std::move(*promise));
 
-  if (options.linger.count() == 0 || open->builder.size_bytes() >= options.batch_bytes) {
+  if (!lingering || open->builder.size_bytes() >= options.batch_bytes) {
     hand_over(entry, partition);
   } else {
-    hand_over_lingering();
+    hand_over_lingering(now);
   }
   if (!in_callback) run_completions();
   return {};
@@ -168,13 +173,7 @@ uint64_t Producer::Impl::event_bytes(const Event& event) {
 }
 
 void Producer::Impl::add_event(ProduceBatch& batch, const Event& event,
-                               std::optional<uint64_t> hash) {
-  const int64_t timestamp =
-      event.timestamp_ms >= 0
-          ? event.timestamp_ms
-          : std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
+                               std::optional<uint64_t> hash, int64_t timestamp) {
   std::optional<std::span<const std::byte>> key;
   if (event.key) key = std::as_bytes(std::span(event.key->data(), event.key->size()));
   const auto value = std::as_bytes(std::span(event.value.data(), event.value.size()));
@@ -257,8 +256,7 @@ void Producer::Impl::hand_over_all(TopicEntry& entry) {
 }
 
 // Scans the open batches only once the oldest may have lingered long enough.
-void Producer::Impl::hand_over_lingering() {
-  const int64_t now = now_ns();
+void Producer::Impl::hand_over_lingering(int64_t now) {
   if (now < next_linger_check_ns) return;
   const int64_t linger_ns = std::chrono::nanoseconds(options.linger).count();
   next_linger_check_ns = INT64_MAX;
@@ -315,7 +313,7 @@ size_t Producer::Impl::poll() {
   if (options.linger.count() == 0) {
     for (auto& [name, entry] : topics) hand_over_all(entry);
   } else {
-    hand_over_lingering();
+    hand_over_lingering(now_ns());
   }
   return run_completions();
 }

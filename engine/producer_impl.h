@@ -42,12 +42,13 @@ struct Producer::Impl {
   Result<TopicEntry*> topic_entry(std::string_view name);
   Result<TopicEntry*> find_entry(std::string_view name);
   static uint64_t event_bytes(const Event& event);
-  void add_event(engine::ProduceBatch& batch, const Event& event, std::optional<uint64_t> hash);
+  void add_event(engine::ProduceBatch& batch, const Event& event, std::optional<uint64_t> hash,
+                 int64_t timestamp_ms);
   Result<void> reserve(uint64_t bytes);
   engine::ProduceBatch* acquire_batch();
   void hand_over(TopicEntry& entry, int32_t partition);
   void hand_over_all(TopicEntry& entry);
-  void hand_over_lingering();
+  void hand_over_lingering(int64_t now);
   bool completions_ready() const;
   bool wait_for_completion(std::chrono::steady_clock::time_point until);
   size_t run_completions();
