@@ -25,7 +25,8 @@ void assign_range(const std::vector<MemberSubscription>& members,
     for (size_t i = 0; i < takers.size(); ++i) {
       const int32_t n = share + (static_cast<int32_t>(i) < extra ? 1 : 0);
       auto& list = out[takers[i]->member_id];
-      for (int32_t p = next; p < next + n; ++p) list.push_back({topic, p});
+      for (int32_t p = next; p < next + n; ++p)
+        list.push_back({topic, p});
       next += n;
     }
     SLUICE_ASSERT(next == count);
@@ -33,8 +34,7 @@ void assign_range(const std::vector<MemberSubscription>& members,
 }
 
 void assign_round_robin(const std::vector<MemberSubscription>& members,
-                        const std::map<std::string, int32_t>& partition_counts,
-                        Assignment& out) {
+                        const std::map<std::string, int32_t>& partition_counts, Assignment& out) {
   size_t turn = 0;
   for (const auto& [topic, count] : partition_counts) {
     for (int32_t p = 0; p < count; ++p) {
@@ -57,15 +57,19 @@ Assignment assign(AssignmentStrategy strategy, std::vector<MemberSubscription> m
   std::sort(members.begin(), members.end(),
             [](const auto& a, const auto& b) { return a.member_id < b.member_id; });
   Assignment out;
-  for (const auto& member : members) out[member.member_id];
+  for (const auto& member : members)
+    out[member.member_id];
   if (members.empty()) return out;
   switch (strategy) {
-    case AssignmentStrategy::range: assign_range(members, partition_counts, out); break;
+    case AssignmentStrategy::range:
+      assign_range(members, partition_counts, out);
+      break;
     case AssignmentStrategy::round_robin:
       assign_round_robin(members, partition_counts, out);
       break;
   }
-  for (auto& [member, list] : out) std::sort(list.begin(), list.end());
+  for (auto& [member, list] : out)
+    std::sort(list.begin(), list.end());
   return out;
 }
 

@@ -42,9 +42,9 @@ GroupResult<JoinResult> Group::join_new(const JoinRequest& request, std::string 
   SLUICE_ASSERT(!member_id.empty());
   SLUICE_ASSERT(!members_.contains(member_id));
   if (members_.size() >= context.limits.members_per_group_max) {
-    return GroupFailure{GroupError::group_max_size_reached,
-                        "group '" + name_ + "' already has " + std::to_string(members_.size()) +
-                            " members, its maximum"};
+    return GroupFailure{GroupError::group_max_size_reached, "group '" + name_ + "' already has " +
+                                                                std::to_string(members_.size()) +
+                                                                " members, its maximum"};
   }
   if (auto checked = check_strategy(request); !checked) return checked.failure();
   Member member;
@@ -124,9 +124,8 @@ GroupResult<void> Group::validate_commit(std::string_view member_id, int32_t gen
             "member '" + std::string(member_id) + "' is not in group '" + name_ + "'"};
   }
   if (generation != generation_) {
-    return {GroupError::illegal_generation, "commit from generation " +
-                                                std::to_string(generation) + " but group '" +
-                                                name_ + "' is at generation " +
+    return {GroupError::illegal_generation, "commit from generation " + std::to_string(generation) +
+                                                " but group '" + name_ + "' is at generation " +
                                                 std::to_string(generation_)};
   }
   found->second.last_heard_ms = context.now_ms;
@@ -145,8 +144,9 @@ size_t Group::tick(const GroupContext& context) {
 
 void Group::on_topic_changed(std::string_view topic, const GroupContext& context) {
   if (state_ != GroupState::stable) return;  // a rebalance under way reads the new count
-  const bool subscribed = std::any_of(members_.begin(), members_.end(),
-                                      [&](const auto& entry) { return entry.second.subscribes(topic); });
+  const bool subscribed = std::any_of(members_.begin(), members_.end(), [&](const auto& entry) {
+    return entry.second.subscribes(topic);
+  });
   if (subscribed) begin_rebalance(context.now_ms);
 }
 

@@ -82,9 +82,9 @@ GroupResult<JoinResult> GroupCoordinator::join(const JoinRequest& request) {
   }
   if (group == nullptr) group = add_group(request.group);
   if (group == nullptr) {
-    return GroupFailure{GroupError::coordinator_full,
-                        "the coordinator holds " + std::to_string(groups_.size()) +
-                            " groups with members, its maximum"};
+    return GroupFailure{GroupError::coordinator_full, "the coordinator holds " +
+                                                          std::to_string(groups_.size()) +
+                                                          " groups with members, its maximum"};
   }
   return group->join_new(request, next_member_id(request.client_id), now);
 }
@@ -110,9 +110,8 @@ GroupResult<void> GroupCoordinator::validate_commit(std::string_view group,
                                                     std::string_view member_id,
                                                     int32_t generation) {
   if (!valid_group_id(group)) {
-    return {GroupError::invalid_group_id, "a group id is 1 to " +
-                                              std::to_string(kGroupIdBytesMax) + " bytes, not " +
-                                              std::to_string(group.size())};
+    return {GroupError::invalid_group_id, "a group id is 1 to " + std::to_string(kGroupIdBytesMax) +
+                                              " bytes, not " + std::to_string(group.size())};
   }
   std::lock_guard lock(mutex_);
   const GroupContext now = context();
@@ -126,7 +125,8 @@ size_t GroupCoordinator::expire() {
   std::lock_guard lock(mutex_);
   const GroupContext now = context();
   size_t removed = 0;
-  for (auto& [name, group] : groups_) removed += group.tick(now);
+  for (auto& [name, group] : groups_)
+    removed += group.tick(now);
   return removed;
 }
 
@@ -141,7 +141,8 @@ void GroupCoordinator::set_topic_partitions(std::string_view topic, int32_t part
     found->second = partitions;
   }
   const GroupContext now = context();
-  for (auto& [name, group] : groups_) group.on_topic_changed(topic, now);
+  for (auto& [name, group] : groups_)
+    group.on_topic_changed(topic, now);
 }
 
 void GroupCoordinator::remove_topic(std::string_view topic) {
@@ -150,7 +151,8 @@ void GroupCoordinator::remove_topic(std::string_view topic) {
   if (found == partitions_.end()) return;
   partitions_.erase(found);
   const GroupContext now = context();
-  for (auto& [name, group] : groups_) group.on_topic_changed(topic, now);
+  for (auto& [name, group] : groups_)
+    group.on_topic_changed(topic, now);
 }
 
 GroupResult<GroupDescription> GroupCoordinator::describe(std::string_view group) {
@@ -167,7 +169,8 @@ std::vector<std::string> GroupCoordinator::list() {
   std::lock_guard lock(mutex_);
   std::vector<std::string> names;
   names.reserve(groups_.size());
-  for (const auto& [name, group] : groups_) names.push_back(name);
+  for (const auto& [name, group] : groups_)
+    names.push_back(name);
   return names;
 }
 
@@ -175,7 +178,8 @@ GroupResult<void> GroupCoordinator::remove_group(std::string_view group) {
   std::lock_guard lock(mutex_);
   const GroupContext now = context();
   Group* found = find_group(group, now);
-  if (found == nullptr) return {GroupError::group_not_found, "no group '" + std::string(group) + "'"};
+  if (found == nullptr)
+    return {GroupError::group_not_found, "no group '" + std::string(group) + "'"};
   if (!found->empty()) {
     return {GroupError::non_empty_group,
             "group '" + std::string(group) + "' still has members: they must leave first"};

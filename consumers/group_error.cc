@@ -4,18 +4,30 @@ namespace sluice::consumers {
 
 std::string_view group_error_name(GroupError error) {
   switch (error) {
-    case GroupError::none: return "none";
-    case GroupError::invalid_group_id: return "invalid_group_id";
-    case GroupError::invalid_session_timeout: return "invalid_session_timeout";
-    case GroupError::inconsistent_protocol: return "inconsistent_protocol";
-    case GroupError::unknown_member: return "unknown_member";
-    case GroupError::illegal_generation: return "illegal_generation";
-    case GroupError::rebalance_in_progress: return "rebalance_in_progress";
-    case GroupError::group_not_found: return "group_not_found";
-    case GroupError::non_empty_group: return "non_empty_group";
-    case GroupError::group_max_size_reached: return "group_max_size_reached";
-    case GroupError::coordinator_full: return "coordinator_full";
-    case GroupError::invalid_argument: return "invalid_argument";
+    case GroupError::none:
+      return "none";
+    case GroupError::invalid_group_id:
+      return "invalid_group_id";
+    case GroupError::invalid_session_timeout:
+      return "invalid_session_timeout";
+    case GroupError::inconsistent_protocol:
+      return "inconsistent_protocol";
+    case GroupError::unknown_member:
+      return "unknown_member";
+    case GroupError::illegal_generation:
+      return "illegal_generation";
+    case GroupError::rebalance_in_progress:
+      return "rebalance_in_progress";
+    case GroupError::group_not_found:
+      return "group_not_found";
+    case GroupError::non_empty_group:
+      return "non_empty_group";
+    case GroupError::group_max_size_reached:
+      return "group_max_size_reached";
+    case GroupError::coordinator_full:
+      return "coordinator_full";
+    case GroupError::invalid_argument:
+      return "invalid_argument";
   }
   return "unknown";
 }
@@ -28,7 +40,8 @@ Errc to_errc(GroupError error) {
     case GroupError::invalid_argument:
     case GroupError::none:  // not an error: callers convert failures only
       return Errc::invalid_argument;
-    case GroupError::group_not_found: return Errc::not_found;
+    case GroupError::group_not_found:
+      return Errc::not_found;
     case GroupError::unknown_member:
     case GroupError::illegal_generation:
     case GroupError::rebalance_in_progress:

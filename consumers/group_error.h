@@ -51,7 +51,7 @@ template <typename T>
 class [[nodiscard]] GroupResult {
  public:
   GroupResult(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
-  GroupResult(GroupFailure failure)                                            // NOLINT
+  GroupResult(GroupFailure failure)                                             // NOLINT
       : storage_(std::in_place_index<1>, std::move(failure)) {}
   GroupResult(GroupError error, std::string message)
       : storage_(std::in_place_index<1>, GroupFailure{error, std::move(message)}) {}

@@ -28,9 +28,9 @@ GroupResult<void> check_topics(const std::vector<std::string>& topics, const Gro
 
 GroupResult<void> check_join_request(const JoinRequest& request, const GroupLimits& limits) {
   if (!valid_group_id(request.group)) {
-    return {GroupError::invalid_group_id,
-            "a group id is 1 to " + std::to_string(kGroupIdBytesMax) + " bytes, not " +
-                std::to_string(request.group.size())};
+    return {GroupError::invalid_group_id, "a group id is 1 to " + std::to_string(kGroupIdBytesMax) +
+                                              " bytes, not " +
+                                              std::to_string(request.group.size())};
   }
   if (request.session_timeout_ms < limits.session_timeout_ms_min ||
       request.session_timeout_ms > limits.session_timeout_ms_max) {

@@ -24,7 +24,8 @@ void Group::begin_rebalance(int64_t now_ms) {
   SLUICE_ASSERT(state_ != GroupState::rebalancing);
   state_ = GroupState::rebalancing;
   rebalance_begin_ms_ = now_ms;
-  for (auto& [id, member] : members_) member.joined = false;
+  for (auto& [id, member] : members_)
+    member.joined = false;
 }
 
 // A member that rejoins gives up its partitions: from here on it reads nothing until the new
@@ -49,7 +50,8 @@ size_t Group::remove_silent(int64_t now_ms) {
   for (const auto& [id, member] : members_) {
     if (member.silent_at(now_ms)) silent.push_back(id);
   }
-  for (const auto& id : silent) remove_member(id, now_ms);
+  for (const auto& id : silent)
+    remove_member(id, now_ms);
   return silent.size();
 }
 

@@ -47,10 +47,10 @@ enum class JoinStatus : uint8_t {
 
 struct JoinResult {
   JoinStatus status = JoinStatus::rebalancing;
-  std::string member_id;  // keep it: the next join, heartbeat, commit and leave need it
-  int32_t generation = -1;                  // -1 while rebalancing
-  std::vector<TopicPartition> assignment;   // sorted; empty while rebalancing
-  std::string leader_id;                    // the generation's leader (Kafka); empty while rebalancing
+  std::string member_id;    // keep it: the next join, heartbeat, commit and leave need it
+  int32_t generation = -1;  // -1 while rebalancing
+  std::vector<TopicPartition> assignment;  // sorted; empty while rebalancing
+  std::string leader_id;  // the generation's leader (Kafka); empty while rebalancing
   AssignmentStrategy strategy = AssignmentStrategy::range;  // the strategy the group uses
 };
 
@@ -76,7 +76,7 @@ struct GroupDescription {
   int32_t generation = 0;  // 0 before the first rebalance completed
   std::string leader_id;   // empty unless stable
   AssignmentStrategy strategy = AssignmentStrategy::range;  // meaningful when there are members
-  std::vector<MemberDescription> members;  // sorted by member id
+  std::vector<MemberDescription> members;                   // sorted by member id
 };
 
 }  // namespace sluice::consumers

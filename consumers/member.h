@@ -22,9 +22,9 @@ struct Member {
   AssignmentStrategy strategy = AssignmentStrategy::range;
   int64_t session_timeout_ms = 0;
   int64_t rebalance_timeout_ms = 0;
-  std::string protocol_metadata;  // opaque (Kafka JoinGroup metadata)
-  int64_t last_heard_ms = 0;      // the last join, heartbeat or accepted commit
-  bool joined = false;            // rejoined since the current rebalance began
+  std::string protocol_metadata;           // opaque (Kafka JoinGroup metadata)
+  int64_t last_heard_ms = 0;               // the last join, heartbeat or accepted commit
+  bool joined = false;                     // rejoined since the current rebalance began
   std::vector<TopicPartition> assignment;  // of the current generation, sorted
 
   bool subscribes(std::string_view topic) const {

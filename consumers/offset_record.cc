@@ -151,8 +151,7 @@ bool decode_value(CommittedOffset& committed, Reader& in) {
          in.integer(committed.offset, "offset") &&
          in.integer(committed.leader_epoch, "leader_epoch") &&
          in.integer(committed.commit_time_ms, "commit_time_ms") &&
-         in.string16(committed.metadata, kOffsetMetadataBytesMax, "metadata_length") &&
-         in.finish();
+         in.string16(committed.metadata, kOffsetMetadataBytesMax, "metadata_length") && in.finish();
 }
 
 }  // namespace

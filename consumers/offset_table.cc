@@ -68,7 +68,8 @@ std::vector<std::string> OffsetTable::groups() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   out.reserve(groups_.size());
-  for (const auto& [group, offsets] : groups_) out.push_back(group);
+  for (const auto& [group, offsets] : groups_)
+    out.push_back(group);
   return out;
 }
 
@@ -86,7 +87,8 @@ std::vector<OffsetCommit> OffsetTable::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<OffsetCommit> out;
   for (const auto& [group, offsets] : groups_) {
-    for (const auto& [partition, committed] : offsets) out.push_back({group, partition, committed});
+    for (const auto& [partition, committed] : offsets)
+      out.push_back({group, partition, committed});
   }
   return out;
 }
@@ -94,7 +96,8 @@ std::vector<OffsetCommit> OffsetTable::snapshot() const {
 size_t OffsetTable::size() const {
   std::lock_guard lock(mutex_);
   size_t count = 0;
-  for (const auto& [group, offsets] : groups_) count += offsets.size();
+  for (const auto& [group, offsets] : groups_)
+    count += offsets.size();
   return count;
 }
 

@@ -45,7 +45,8 @@ Result<void> Consumer::seek(const TopicPartition& partition, SeekTarget target) 
 std::vector<TopicPartition> Consumer::assignment() const {
   std::vector<TopicPartition> out;
   if (!impl_) return out;
-  for (const auto& a : impl_->assigned) out.push_back(a.tp);
+  for (const auto& a : impl_->assigned)
+    out.push_back(a.tp);
   return out;
 }
 Result<std::vector<PartitionLag>> Consumer::lag() const {
@@ -56,7 +57,9 @@ const std::string& Consumer::member_id() const {
   static const std::string none;
   return impl_ ? impl_->member_id : none;
 }
-int32_t Consumer::generation() const { return impl_ ? impl_->generation : -1; }
+int32_t Consumer::generation() const {
+  return impl_ ? impl_->generation : -1;
+}
 Result<void> Consumer::close() {
   if (!impl_) return Error(Errc::closed, "consumer was moved from");
   return impl_->close();
@@ -73,7 +76,9 @@ Consumer::Impl::Impl(Engine::Impl& engine_in, const ConsumerOptions& options_in)
   next_auto_commit = Clock::now() + options.auto_commit_interval;
 }
 
-Consumer::Impl::~Impl() { (void)close(); }
+Consumer::Impl::~Impl() {
+  (void)close();
+}
 
 Result<std::vector<Record>> Consumer::Impl::poll(std::chrono::milliseconds timeout) {
   if (closed) return Error(Errc::closed, "consumer is closed");
@@ -143,7 +148,8 @@ Result<void> Consumer::Impl::heartbeat_if_due() {
       revoke();
       member_id.clear();
       return {};
-    default: return consumers::to_error(beat.failure());
+    default:
+      return consumers::to_error(beat.failure());
   }
 }
 
@@ -161,8 +167,9 @@ void Consumer::Impl::unsubscribe_all() {
   for (Assigned& a : assigned) {
     engine::PartitionSlot* slot = a.slot.get();
     engine::Subscription* subscription = a.subscription.get();
-    engine.shard(slot->shard).run(
-        [slot, subscription] { std::erase(slot->subscriptions, subscription); });
+    engine.shard(slot->shard).run([slot, subscription] {
+      std::erase(slot->subscriptions, subscription);
+    });
   }
   assigned.clear();
 }
@@ -203,12 +210,14 @@ Result<int64_t> Consumer::Impl::resolve(const engine::PartitionSlot& slot,
                                         SeekTarget target) const {
   const partitions::LogReader& reader = *slot.reader;
   switch (target.kind) {
-    case SeekTarget::Kind::earliest: return reader.start_offset();
-    case SeekTarget::Kind::latest: return reader.high_watermark();
+    case SeekTarget::Kind::earliest:
+      return reader.start_offset();
+    case SeekTarget::Kind::latest:
+      return reader.high_watermark();
     case SeekTarget::Kind::offset:
       if (target.value < 0) {
-        return Error(Errc::invalid_argument, "seek to negative offset " +
-                                                 std::to_string(target.value));
+        return Error(Errc::invalid_argument,
+                     "seek to negative offset " + std::to_string(target.value));
       }
       return std::min(target.value, reader.high_watermark());
     case SeekTarget::Kind::timestamp: {
@@ -284,7 +293,8 @@ Result<void> Consumer::Impl::commit_positions() {
   }
   if (offsets.empty()) return {};
   SLUICE_TRY(engine.commit_offsets(options.group, member_id, generation, offsets));
-  for (const auto& [tp, offset] : offsets) find(tp)->committed = offset;
+  for (const auto& [tp, offset] : offsets)
+    find(tp)->committed = offset;
   return {};
 }
 

@@ -26,8 +26,8 @@ struct Consumer::Impl {
     TopicPartition tp;
     std::shared_ptr<engine::PartitionSlot> slot;
     std::unique_ptr<engine::Subscription> subscription;
-    int64_t position = 0;        // the next offset poll() returns
-    int64_t committed = -1;      // what this member last committed (-1: nothing yet)
+    int64_t position = 0;           // the next offset poll() returns
+    int64_t committed = -1;         // what this member last committed (-1: nothing yet)
     std::vector<std::byte> buffer;  // reused for reads
   };
 

@@ -23,8 +23,12 @@ bool Doorbell::sleep_once(uint32_t seen, std::chrono::steady_clock::time_point u
   return std::chrono::steady_clock::now() < until;
 }
 
-void Doorbell::relax() { _mm_pause(); }
+void Doorbell::relax() {
+  _mm_pause();
+}
 
-void Doorbell::yield() { std::this_thread::yield(); }
+void Doorbell::yield() {
+  std::this_thread::yield();
+}
 
 }  // namespace sluice::engine

@@ -143,7 +143,11 @@ Result<Consumer> Engine::consumer(const ConsumerOptions& options) {
   return Consumer(std::make_unique<Consumer::Impl>(*impl_, options));
 }
 
-const EngineOptions& Engine::options() const { return impl_->options; }
-uint32_t Engine::shard_count() const { return static_cast<uint32_t>(impl_->shards.size()); }
+const EngineOptions& Engine::options() const {
+  return impl_->options;
+}
+uint32_t Engine::shard_count() const {
+  return static_cast<uint32_t>(impl_->shards.size());
+}
 
 }  // namespace sluice

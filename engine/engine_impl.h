@@ -15,9 +15,9 @@
 #include <sluice/engine.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>

@@ -108,8 +108,7 @@ Result<void> Engine::Impl::rebuild_offsets() {
 
 std::optional<int64_t> Engine::Impl::committed_offset(std::string_view group,
                                                       const TopicPartition& tp) {
-  std::optional<consumers::CommittedOffset> committed =
-      groups_state->offsets.committed(group, tp);
+  std::optional<consumers::CommittedOffset> committed = groups_state->offsets.committed(group, tp);
   if (!committed) return std::nullopt;
   return committed->offset;
 }
@@ -131,7 +130,8 @@ Result<void> Engine::Impl::commit_offsets(
   }
   std::vector<consumers::OffsetRecord> records(commits.begin(), commits.end());
   SLUICE_TRY(write_offset_records(records));
-  for (const consumers::OffsetCommit& commit : commits) groups_state->offsets.apply(commit);
+  for (const consumers::OffsetCommit& commit : commits)
+    groups_state->offsets.apply(commit);
   return {};
 }
 
@@ -178,13 +178,15 @@ Result<void> Engine::Impl::forget_topic_offsets(std::string_view topic) {
   }
   if (tombstones.empty()) return {};
   SLUICE_TRY(write_offset_records(tombstones));
-  for (const auto& tombstone : tombstones) groups_state->offsets.apply(tombstone);
+  for (const auto& tombstone : tombstones)
+    groups_state->offsets.apply(tombstone);
   return {};
 }
 
 std::vector<std::string> Engine::list_groups() const {
   std::vector<std::string> names = impl_->groups->list();
-  for (std::string& name : impl_->groups_state->offsets.groups()) names.push_back(std::move(name));
+  for (std::string& name : impl_->groups_state->offsets.groups())
+    names.push_back(std::move(name));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

@@ -75,8 +75,7 @@ struct ProduceBatch {
 inline constexpr size_t kChannelCapacity = 1024;
 
 struct Channel {
-  boost::lockfree::spsc_queue<ProduceBatch*, boost::lockfree::capacity<kChannelCapacity>>
-      to_shard;
+  boost::lockfree::spsc_queue<ProduceBatch*, boost::lockfree::capacity<kChannelCapacity>> to_shard;
   boost::lockfree::spsc_queue<ProduceBatch*, boost::lockfree::capacity<kChannelCapacity>>
       to_producer;
   // Rung by the shard after it pushed to to_producer. Shared: the producer may see the batch

@@ -34,19 +34,26 @@ std::future<Result<Delivery>> Producer::send_future(std::string_view topic, Even
   return future;
 }
 
-size_t Producer::poll() { return impl_ ? impl_->poll() : 0; }
+size_t Producer::poll() {
+  return impl_ ? impl_->poll() : 0;
+}
 
 Result<void> Producer::flush(std::chrono::milliseconds timeout) {
   if (!impl_) return Error(Errc::closed, "producer was moved from");
   return impl_->flush(timeout);
 }
 
-uint64_t Producer::in_flight_bytes() const { return impl_ ? impl_->in_flight_bytes : 0; }
+uint64_t Producer::in_flight_bytes() const {
+  return impl_ ? impl_->in_flight_bytes : 0;
+}
 
 // ---- Impl ----
 
 Producer::Impl::Impl(Engine::Impl& engine_in, const ProducerOptions& options_in, bool internal_in)
-    : engine(engine_in), options(options_in), internal(internal_in), links(engine_in.shards.size()) {}
+    : engine(engine_in),
+      options(options_in),
+      internal(internal_in),
+      links(engine_in.shards.size()) {}
 
 Producer::Impl::~Impl() {
   // Every batch must be back before the batches are freed: wait as long as it takes (the
@@ -143,8 +150,7 @@ Result<void> Producer::Impl::send(std::string_view topic_name, Event event, Deli
     if (lingering) {
       open->opened_ns = now;
       next_linger_check_ns = std::min(
-          next_linger_check_ns,
-          open->opened_ns + std::chrono::nanoseconds(options.linger).count());
+          next_linger_check_ns, open->opened_ns + std::chrono::nanoseconds(options.linger).count());
     }
   }
   add_event(*open, event, hash, event.timestamp_ms >= 0 ? event.timestamp_ms : now / 1'000'000);
@@ -193,7 +199,8 @@ void Producer::Impl::add_event(ProduceBatch& batch, const Event& event,
 Result<void> Producer::Impl::reserve(uint64_t bytes) {
   if (in_flight_bytes + bytes <= options.max_in_flight_bytes) return {};
   // Everything open goes now, so that completions can free room.
-  for (auto& [name, entry] : topics) hand_over_all(entry);
+  for (auto& [name, entry] : topics)
+    hand_over_all(entry);
   run_completions();
   if (in_flight_bytes + bytes <= options.max_in_flight_bytes || in_flight_bytes == 0) return {};
   if (options.on_full == OnFull::fail) {
@@ -311,7 +318,8 @@ size_t Producer::Impl::run_completions() {
 
 size_t Producer::Impl::poll() {
   if (options.linger.count() == 0) {
-    for (auto& [name, entry] : topics) hand_over_all(entry);
+    for (auto& [name, entry] : topics)
+      hand_over_all(entry);
   } else {
     hand_over_lingering(now_ns());
   }
@@ -319,12 +327,14 @@ size_t Producer::Impl::poll() {
 }
 
 Result<void> Producer::Impl::flush(std::chrono::milliseconds timeout) {
-  for (auto& [name, entry] : topics) hand_over_all(entry);
+  for (auto& [name, entry] : topics)
+    hand_over_all(entry);
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (true) {
     run_completions();
     bool idle = true;
-    for (const Link& link : links) idle = idle && link.outstanding == 0;
+    for (const Link& link : links)
+      idle = idle && link.outstanding == 0;
     if (idle) return {};
     if (!wait_for_completion(until)) {
       return Error(Errc::timed_out, "flush: batches still in flight after the timeout");

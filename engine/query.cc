@@ -18,8 +18,8 @@ constexpr uint32_t kMaxQueryEvents = 100000;
 
 }  // namespace
 
-Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partition,
-                                         int64_t offset, uint32_t max_events) const {
+Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partition, int64_t offset,
+                                         uint32_t max_events) const {
   if (max_events == 0 || max_events > kMaxQueryEvents) {
     return Error(Errc::invalid_argument, "max_events must be 1 to " +
                                              std::to_string(kMaxQueryEvents) + ", not " +
@@ -31,17 +31,16 @@ Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partiti
   std::vector<Record> out;
   int64_t next = offset;
   while (out.size() < max_events) {
-    const uint64_t want = std::min<uint64_t>(
-        kMaxQueryReadBytes, (max_events - out.size()) * kEventBytesGuess);
+    const uint64_t want =
+        std::min<uint64_t>(kMaxQueryReadBytes, (max_events - out.size()) * kEventBytesGuess);
     Result<partitions::ReadResult> read = reader.read(next, want);
     if (!read.ok()) {
       if (!out.empty()) break;  // what was read stands
       return std::move(read).error();
     }
     if (read->batches == 0) break;  // at the high watermark
-    Result<engine::DecodeProgress> decoded =
-        engine::decode_into(topic, partition, read->bytes, next,
-                            max_events - static_cast<uint32_t>(out.size()), out);
+    Result<engine::DecodeProgress> decoded = engine::decode_into(
+        topic, partition, read->bytes, next, max_events - static_cast<uint32_t>(out.size()), out);
     if (!decoded.ok()) {
       if (!out.empty()) break;
       return std::move(decoded).error();
@@ -73,8 +72,7 @@ Result<Record> Engine::latest(std::string_view topic, std::string_view key) cons
     return Error(Errc::invalid_argument, "topic " + t.name + " has no keyed index");
   }
   const uint64_t hash = partitions::key_hash(key);
-  const int32_t partition =
-      static_cast<int32_t>(hash % static_cast<uint64_t>(t.config.partitions));
+  const int32_t partition = static_cast<int32_t>(hash % static_cast<uint64_t>(t.config.partitions));
   const engine::PartitionSlot& slot = *t.partitions[static_cast<size_t>(partition)];
   const std::optional<int64_t> offset = slot.keys->get(hash);
   const std::string not_found = "key " + std::string(key) + " has no event in topic " + t.name;

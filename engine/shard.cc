@@ -125,7 +125,8 @@ size_t Shard::run_tasks() {
     batch.swap(tasks_);
   }
   tasks_queued_.fetch_sub(static_cast<uint32_t>(batch.size()), std::memory_order_acq_rel);
-  for (auto& task : batch) task();
+  for (auto& task : batch)
+    task();
   return batch.size();
 }
 
@@ -172,9 +173,7 @@ bool Shard::append(ProduceBatch* batch) {
   }
   partitions::AppendCallback done;
   if (batch->durability != Durability::none) {
-    done = [this, batch](const Result<partitions::AppendInfo>& result) {
-      complete(batch, result);
-    };
+    done = [this, batch](const Result<partitions::AppendInfo>& result) { complete(batch, result); };
   }
   Result<partitions::AppendInfo> appended =
       slot.log->append(batch->bytes, batch->durability, std::move(done));
@@ -185,7 +184,8 @@ bool Shard::append(ProduceBatch* batch) {
   }
   const partitions::AppendInfo info = *appended;
   if (slot.keys) {
-    for (const auto& [index, hash] : batch->key_hashes) slot.keys->put(hash, info.base_offset + index);
+    for (const auto& [index, hash] : batch->key_hashes)
+      slot.keys->put(hash, info.base_offset + index);
   }
   for (Subscription* subscription : slot.subscriptions) {
     subscription->notify({info.base_offset, info.last_offset + 1});
@@ -219,15 +219,17 @@ void Shard::apply_retention() {
   for (const auto& slot : slots_) {
     Result<uint32_t> deleted = slot->log->apply_retention();
     if (!deleted.ok()) {
-      log_line(LogLevel::error, "retention of " + slot->topic + "/" + std::to_string(slot->partition) +
-               " failed: " + deleted.error().to_string());
+      log_line(LogLevel::error, "retention of " + slot->topic + "/" +
+                                    std::to_string(slot->partition) +
+                                    " failed: " + deleted.error().to_string());
     }
   }
 }
 
 void Shard::close_all() {
   // Producers are gone (the engine outlives them), so nothing is left in the channels.
-  for (const auto& slot : slots_) slot->log.reset();
+  for (const auto& slot : slots_)
+    slot->log.reset();
   slots_.clear();
   channels_.clear();
   run_tasks();

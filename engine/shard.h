@@ -94,9 +94,9 @@ class Shard {
   // (seq_cst) after a task is queued; read (seq_cst) before the shard sleeps.
   std::atomic<uint32_t> tasks_queued_{0};
 
-  std::vector<std::shared_ptr<Channel>> channels_;            // shard thread
-  std::vector<std::shared_ptr<PartitionSlot>> slots_;         // shard thread
-  std::chrono::steady_clock::time_point next_retention_;      // shard thread
+  std::vector<std::shared_ptr<Channel>> channels_;        // shard thread
+  std::vector<std::shared_ptr<PartitionSlot>> slots_;     // shard thread
+  std::chrono::steady_clock::time_point next_retention_;  // shard thread
   // 1 (seq_cst) while the shard sleeps in poll; wake() reads it with a seq_cst
   // read-modify-write after its caller's push, so one of them sees the other.
   std::atomic<uint32_t> sleeping_{0};

@@ -76,8 +76,7 @@ class LineReader {
     if (end == std::string_view::npos) return std::nullopt;
     std::string_view line = rest_.substr(0, end);
     rest_.remove_prefix(end + 1);
-    if (line.size() <= key.size() || line.substr(0, key.size()) != key ||
-        line[key.size()] != ' ') {
+    if (line.size() <= key.size() || line.substr(0, key.size()) != key || line[key.size()] != ' ') {
       return std::nullopt;
     }
     return line.substr(key.size() + 1);
@@ -182,8 +181,7 @@ Result<void> validate_topic_config(const TopicConfig& c) {
     return invalid("retention_ms is " + std::to_string(c.retention_ms) + " (-1 or above 0)");
   }
   if (c.retention_bytes != -1 && c.retention_bytes <= 0) {
-    return invalid("retention_bytes is " + std::to_string(c.retention_bytes) +
-                   " (-1 or above 0)");
+    return invalid("retention_bytes is " + std::to_string(c.retention_bytes) + " (-1 or above 0)");
   }
   if (c.segment_bytes < kTopicSegmentBytesMin || c.segment_bytes > kTopicSegmentBytesMax) {
     return invalid("segment_bytes is " + std::to_string(c.segment_bytes) +
@@ -221,8 +219,8 @@ Result<std::string> read_small_file(io::FileSystem& fs, const std::string& path)
   if (!size.ok()) {
     status = std::move(size).error();
   } else if (*size > kTopicFileBytesMax) {
-    status = Error(Errc::corruption, path + ": " + std::to_string(*size) +
-                                         " bytes, too large for a topic file");
+    status = Error(Errc::corruption,
+                   path + ": " + std::to_string(*size) + " bytes, too large for a topic file");
   } else {
     text.resize(*size);
     auto got = fs.read(*file, 0, std::as_writable_bytes(std::span(text.data(), text.size())));
@@ -312,8 +310,8 @@ Result<void> TopicCatalog::read_all() {
     auto present = fs_->exists(path);
     if (!present.ok()) return std::move(present).error();
     if (!*present) {
-      log_line(LogLevel::info, "topic catalog: clearing " + dir +
-                                   " (left by an interrupted create or remove)");
+      log_line(LogLevel::info,
+               "topic catalog: clearing " + dir + " (left by an interrupted create or remove)");
       SLUICE_TRY(clear_leftover(name));
       continue;
     }

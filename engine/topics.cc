@@ -46,8 +46,8 @@ partitions::LogOptions Engine::Impl::log_options(const TopicConfig& config) cons
   // A producer batch is at most 1 MiB unless one event is larger; room for the batch framing.
   log.max_batch_bytes = std::max<uint32_t>(1u << 20, config.max_event_bytes) + 4096;
   // The tail must hold a few of the largest batches.
-  log.tail_cache_bytes = std::max<uint64_t>(options.tail_cache_bytes_per_partition,
-                                            4ull * log.max_batch_bytes);
+  log.tail_cache_bytes =
+      std::max<uint64_t>(options.tail_cache_bytes_per_partition, 4ull * log.max_batch_bytes);
   return log;
 }
 
@@ -107,7 +107,8 @@ void Engine::Impl::close_topic(engine::Topic& topic) {
     closed.push_back(task->get_future());
     owner.post([task] { (*task)(); });
   }
-  for (auto& done : closed) done.get();
+  for (auto& done : closed)
+    done.get();
 }
 
 Result<void> Engine::Impl::create_topic(std::string_view name, const TopicConfig& config,
@@ -154,7 +155,8 @@ std::vector<std::string> Engine::list_topics() const {
   std::shared_lock lock(impl_->topics_mutex);
   std::vector<std::string> names;
   names.reserve(impl_->topics.size());
-  for (const auto& [name, topic] : impl_->topics) names.push_back(name);
+  for (const auto& [name, topic] : impl_->topics)
+    names.push_back(name);
   return names;
 }
 

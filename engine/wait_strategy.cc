@@ -4,8 +4,10 @@ namespace sluice {
 
 std::string_view wait_strategy_name(WaitStrategy wait) {
   switch (wait) {
-    case WaitStrategy::spin: return "spin";
-    case WaitStrategy::park: return "park";
+    case WaitStrategy::spin:
+      return "spin";
+    case WaitStrategy::park:
+      return "park";
   }
   return "unknown";
 }

@@ -137,8 +137,8 @@ bool query(sluice::Engine& engine, const std::map<std::string, std::string>& las
     if (!ok(state, "Engine::partition_state")) return false;
     auto records = engine.read(kTopic, partition, state->earliest_offset, 1000);
     if (!ok(records, "Engine::read")) return false;
-    std::printf("partition %d: offsets [%lld, %lld), %llu bytes, read back %zu events\n",
-                partition, static_cast<long long>(state->earliest_offset),
+    std::printf("partition %d: offsets [%lld, %lld), %llu bytes, read back %zu events\n", partition,
+                static_cast<long long>(state->earliest_offset),
                 static_cast<long long>(state->latest_offset),
                 static_cast<unsigned long long>(state->size_bytes), records->size());
     stored += state->latest_offset - state->earliest_offset;
@@ -157,8 +157,7 @@ bool query(sluice::Engine& engine, const std::map<std::string, std::string>& las
       return false;
     }
     std::printf("latest(%s) = '%s' at partition %d offset %lld\n", key.c_str(),
-                latest->value->c_str(), latest->partition,
-                static_cast<long long>(latest->offset));
+                latest->value->c_str(), latest->partition, static_cast<long long>(latest->offset));
   }
   return true;
 }

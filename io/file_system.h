@@ -66,8 +66,8 @@ struct IoOp {
     uint64_t offset = 0;
     std::byte* data = nullptr;  // the buffer (const for writes)
     uint64_t length = 0;
-    uint64_t done = 0;  // bytes transferred so far
-    IoOp* next = nullptr;  // intrusive queue link (overflow and pending lists)
+    uint64_t done = 0;       // bytes transferred so far
+    IoOp* next = nullptr;    // intrusive queue link (overflow and pending lists)
     IoOp* linked = nullptr;  // for a linked write: its datasync
   } state;
 };
@@ -105,8 +105,7 @@ class FileSystem {
   // ---- Asynchronous calls (hot path; the polling thread only) ----
   virtual void write_async(FileHandle file, uint64_t offset, std::span<const std::byte> data,
                            IoOp& op) = 0;
-  virtual void read_async(FileHandle file, uint64_t offset, std::span<std::byte> out,
-                          IoOp& op) = 0;
+  virtual void read_async(FileHandle file, uint64_t offset, std::span<std::byte> out, IoOp& op) = 0;
   virtual void datasync_async(FileHandle file, IoOp& op) = 0;
   // A write linked to a datasync: sync_op completes after write_op and covers its bytes. When
   // the write fails, sync_op completes with the same error.

@@ -32,8 +32,7 @@ void futex_wait(const std::atomic<uint32_t>& word, uint32_t expected,
   if (futex(word, FUTEX_WAIT, expected, &relative) < 0) {
     // EAGAIN: the word changed already; EINTR: a signal; ETIMEDOUT: time is up. The caller
     // re-checks its condition in every case.
-    SLUICE_ASSERT_MSG(errno == EAGAIN || errno == EINTR || errno == ETIMEDOUT,
-                      "futex wait failed");
+    SLUICE_ASSERT_MSG(errno == EAGAIN || errno == EINTR || errno == ETIMEDOUT, "futex wait failed");
   }
 }
 

@@ -67,9 +67,8 @@ class MemoryFileSystem final : public FileSystem {
                    IoOp& op) override;
   void read_async(FileHandle file, uint64_t offset, std::span<std::byte> out, IoOp& op) override;
   void datasync_async(FileHandle file, IoOp& op) override;
-  void write_then_datasync_async(FileHandle file, uint64_t offset,
-                                 std::span<const std::byte> data, IoOp& write_op,
-                                 IoOp& sync_op) override;
+  void write_then_datasync_async(FileHandle file, uint64_t offset, std::span<const std::byte> data,
+                                 IoOp& write_op, IoOp& sync_op) override;
   size_t poll(std::chrono::microseconds wait) override;
   size_t in_flight() const override;
   void wake() override;

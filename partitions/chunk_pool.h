@@ -71,9 +71,9 @@ class ChunkPool {
   void free_chunk(uint32_t slot);
 
   std::shared_ptr<ChunkSlots> slots_;
-  uint32_t allocated_ = 0;       // slots [0, allocated_) have memory
-  std::vector<uint32_t> free_;   // allocated, zeroed, unpublished
-  std::vector<uint32_t> parked_; // retired while pinned: hidden, not yet zeroed
+  uint32_t allocated_ = 0;        // slots [0, allocated_) have memory
+  std::vector<uint32_t> free_;    // allocated, zeroed, unpublished
+  std::vector<uint32_t> parked_;  // retired while pinned: hidden, not yet zeroed
 };
 
 }  // namespace sluice::partitions

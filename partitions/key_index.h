@@ -94,9 +94,9 @@ class KeyIndex {
   // nothing else.
   std::atomic<int64_t> zero_hash_offset_{-1};
   // Relaxed counters, written by the owner only.
-  std::atomic<size_t> size_{0};          // distinct hashes, including hash 0
-  std::atomic<size_t> table_slots_{0};   // slots in tables_ (for memory_bytes)
-  size_t used_slots_ = 0;                // filled slots of the current table (owner only)
+  std::atomic<size_t> size_{0};         // distinct hashes, including hash 0
+  std::atomic<size_t> table_slots_{0};  // slots in tables_ (for memory_bytes)
+  size_t used_slots_ = 0;               // filled slots of the current table (owner only)
 };
 
 // What index_batch_keys did with one batch.

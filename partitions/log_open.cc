@@ -131,11 +131,12 @@ Result<void> PartitionLog::Impl::extend_allocation(Segment& segment, uint64_t ne
   if (!options.preallocate) return {};
   const uint64_t limit = options.segment_bytes + kPreallocateSlack;
   if (segment.allocated_end >= std::min(limit, needed_end + kPreallocateSlack)) return {};
-  const uint64_t step = options.preallocate_step_bytes == 0 ? limit : options.preallocate_step_bytes;
+  const uint64_t step =
+      options.preallocate_step_bytes == 0 ? limit : options.preallocate_step_bytes;
   const uint64_t target =
       std::min(limit, std::max(needed_end + kPreallocateSlack, segment.allocated_end + step));
-  auto allocated = fs.allocate(segment.write_file, segment.allocated_end,
-                               target - segment.allocated_end);
+  auto allocated =
+      fs.allocate(segment.write_file, segment.allocated_end, target - segment.allocated_end);
   if (!allocated.ok()) {
     // A filesystem without fallocate: writes extend the file as they go, so stop trying.
     if (allocated.code() == Errc::unsupported) {

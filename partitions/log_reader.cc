@@ -109,9 +109,9 @@ Result<bool> LogReader::read_segment(SegmentSource& source, Cursor& cursor) cons
     if (!copied.ok() || !batch_crc_ok(batch)) {
       cursor.out.resize(old_size);
       if (!copied.ok()) return stop(std::move(copied).error());
-      return stop(corrupt_at(source.view(), pos,
-                             "batch at offset " + std::to_string(header->base_offset) +
-                                 " failed its CRC"));
+      return stop(
+          corrupt_at(source.view(), pos,
+                     "batch at offset " + std::to_string(header->base_offset) + " failed its CRC"));
     }
     if (info.batches == 0) info.first_offset = header->base_offset;
     info.next_offset = header->last_offset() + 1;

@@ -109,9 +109,8 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
                                 std::numeric_limits<int32_t>::max());
   // Room first, so that an append refused for backpressure changes nothing but which older
   // bytes the tail cache holds (no roll either).
-  const uint64_t needed = must_roll
-                              ? (batch.size() + options.chunk_bytes - 1) / options.chunk_bytes
-                              : chunks_needed(*segment, segment->size + batch.size());
+  const uint64_t needed = must_roll ? (batch.size() + options.chunk_bytes - 1) / options.chunk_bytes
+                                    : chunks_needed(*segment, segment->size + batch.size());
   if (!make_room(needed, must_roll ? nullptr : segment)) {
     return Error(Errc::would_block, "partition " + dir +
                                         ": the tail cache is full of unwritten bytes; poll and "

@@ -35,7 +35,7 @@ struct Segment {
   std::string log_path;
   std::string index_path;
   std::string time_index_path;
-  io::FileHandle write_file;  // invalid once sealed
+  io::FileHandle write_file;   // invalid once sealed
   uint64_t allocated_end = 0;  // the file is fallocated up to here (preallocate)
   // Buffered, for recovery and for reads that miss the chunks; `file` owns it (and closes it
   // once readers holding the view are done too).

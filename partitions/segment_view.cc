@@ -24,7 +24,10 @@ Result<uint64_t> SegmentFile::read(uint64_t pos, std::span<std::byte> out) const
 }
 
 SegmentView::SegmentView(int64_t base, std::string path, std::shared_ptr<SegmentFile> segment_file)
-    : base_offset(base), log_path(std::move(path)), file(std::move(segment_file)), next_offset(base) {
+    : base_offset(base),
+      log_path(std::move(path)),
+      file(std::move(segment_file)),
+      next_offset(base) {
   SLUICE_ASSERT(file != nullptr);
 }
 

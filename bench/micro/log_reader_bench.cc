@@ -1,8 +1,8 @@
 // LogReader: one 100-byte event read at a random offset, from the tail cache (a memory copy)
 // and from the segment files (the page cache, through FileSystem::read), on the real file
-// system in a temporary directory under $TMPDIR (see Where below). Each batch holds one event, so a read walks
-// the most batch headers between the sparse index entry and its batch (index entries every
-// 4 KiB, about 24 batches apart). Besides the mean, each run times every read and reports its
+// system in a temporary directory under $TMPDIR (see Where below). Each batch holds one event, so a
+// read walks the most batch headers between the sparse index entry and its batch (index entries
+// every 4 KiB, about 24 batches apart). Besides the mean, each run times every read and reports its
 // p50 and p99 (in ns; the timing adds about 20 ns).
 #include "io/uring_file_system.h"
 #include "partitions/log_reader.h"
@@ -77,7 +77,8 @@ void read_random(benchmark::State& state, const LogReader& reader, int64_t from,
   for (auto _ : state) {
     const int64_t offset = from + static_cast<int64_t>(random() % static_cast<uint64_t>(to - from));
     const bool timed = (++pass & 3) == 0 && ns.size() < ns.capacity();
-    const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto start =
+        timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     auto info = reader.read_into(offset, 1, buffer);
     if (timed) ns.push_back((std::chrono::steady_clock::now() - start).count());
     if (!info.ok() || info->first_offset != offset) {

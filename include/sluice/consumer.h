@@ -64,10 +64,10 @@ struct SeekTarget {
 
 struct PartitionLag {
   TopicPartition partition;
-  int64_t position = 0;   // the next offset this consumer reads
+  int64_t position = 0;    // the next offset this consumer reads
   int64_t committed = -1;  // the group's committed offset; -1 when none
-  int64_t latest = 0;     // the partition's high watermark
-  int64_t lag = 0;        // latest - committed (latest - earliest when none was committed)
+  int64_t latest = 0;      // the partition's high watermark
+  int64_t lag = 0;         // latest - committed (latest - earliest when none was committed)
 };
 
 class Engine;

@@ -32,8 +32,8 @@ struct TopicConfig {
 
 struct PartitionState {
   int32_t partition = -1;
-  int64_t earliest_offset = 0;  // the first offset still stored
-  int64_t latest_offset = 0;    // the next offset to be written (Kafka's high watermark)
+  int64_t earliest_offset = 0;       // the first offset still stored
+  int64_t latest_offset = 0;         // the next offset to be written (Kafka's high watermark)
   int64_t last_append_time_ms = -1;  // -1 when nothing was appended since the engine opened
   uint64_t size_bytes = 0;
 };

@@ -32,8 +32,8 @@ TEST(Assignment, MembersWithoutTheTopicGetNothingOfIt) {
 }
 
 TEST(Assignment, MoreMembersThanPartitionsLeavesSomeIdle) {
-  const auto out = assign(AssignmentStrategy::range, {{"a", {"t"}}, {"b", {"t"}}, {"c", {"t"}}},
-                          {{"t", 2}});
+  const auto out =
+      assign(AssignmentStrategy::range, {{"a", {"t"}}, {"b", {"t"}}, {"c", {"t"}}}, {{"t", 2}});
   EXPECT_EQ(out.at("a").size(), 1u);
   EXPECT_EQ(out.at("b").size(), 1u);
   EXPECT_TRUE(out.at("c").empty());
@@ -50,7 +50,8 @@ TEST(Assignment, RandomInputsCoverEveryPartitionOnce) {
     const int members = 1 + static_cast<int>(rng() % 6);
     const int32_t partitions = 1 + static_cast<int32_t>(rng() % 20);
     std::vector<MemberSubscription> subs;
-    for (int m = 0; m < members; ++m) subs.push_back({"m" + std::to_string(m), {"t"}});
+    for (int m = 0; m < members; ++m)
+      subs.push_back({"m" + std::to_string(m), {"t"}});
     for (auto strategy : {AssignmentStrategy::range, AssignmentStrategy::round_robin}) {
       const auto out = assign(strategy, subs, {{"t", partitions}});
       std::set<TP> seen;
@@ -58,7 +59,8 @@ TEST(Assignment, RandomInputsCoverEveryPartitionOnce) {
       for (const auto& [member, list] : out) {
         least = std::min(least, list.size());
         most = std::max(most, list.size());
-        for (const auto& tp : list) EXPECT_TRUE(seen.insert(tp).second);
+        for (const auto& tp : list)
+          EXPECT_TRUE(seen.insert(tp).second);
       }
       EXPECT_EQ(seen.size(), static_cast<size_t>(partitions));
       EXPECT_LE(most - least, 1u);

@@ -36,8 +36,7 @@ struct Stats {
 
 class Simulation {
  public:
-  Simulation(uint32_t seed, Stats& stats)
-      : rng_(seed), stats_(stats), coordinator_(options()) {
+  Simulation(uint32_t seed, Stats& stats) : rng_(seed), stats_(stats), coordinator_(options()) {
     strategy_ = rng_() % 2 == 0 ? AssignmentStrategy::range : AssignmentStrategy::round_robin;
     coordinator_.set_topic_partitions("t", 4);
     coordinator_.set_topic_partitions("u", 3);
@@ -48,7 +47,8 @@ class Simulation {
     if (action < 50) {
       if (!clients_.empty()) poll(clients_[rng_() % clients_.size()]);
     } else if (action < 58) {
-      for (Client& client : clients_) poll(client);
+      for (Client& client : clients_)
+        poll(client);
     } else if (action < 72) {
       now_ms_ += rng_() % 400;
       // Half the time expire() sees the jump first; else the next call's housekeeping does.
@@ -90,9 +90,12 @@ class Simulation {
 
   std::vector<std::string> random_topics() {
     switch (rng_() % 3) {
-      case 0: return {"t"};
-      case 1: return {"u"};
-      default: return {"t", "u"};
+      case 0:
+        return {"t"};
+      case 1:
+        return {"u"};
+      default:
+        return {"t", "u"};
     }
   }
 
@@ -177,15 +180,16 @@ class Simulation {
     if (!described.ok()) return;  // no client joined yet
     const GroupDescription& group = described.value();
     std::map<std::string, const MemberDescription*> members;
-    for (const auto& member : group.members) members[member.member_id] = &member;
+    for (const auto& member : group.members)
+      members[member.member_id] = &member;
     if (group.state == GroupState::stable) check_stable(group);
     std::set<TP> believed;
     for (const Client& client : clients_) {
       auto member = members.find(client.member_id);
       if (member == members.end()) continue;  // removed: a zombie, fenced from commits
       for (const TP& tp : client.owned) {
-        ASSERT_TRUE(believed.insert(tp).second) << "two live members own " << tp.topic << "-"
-                                                << tp.partition;
+        ASSERT_TRUE(believed.insert(tp).second)
+            << "two live members own " << tp.topic << "-" << tp.partition;
       }
       ASSERT_LE(client.generation, group.generation);
       if (client.stable && client.generation == group.generation &&
@@ -210,7 +214,8 @@ class Simulation {
     for (const auto& topic : topics) {
       auto count = partitions_.find(topic);
       if (count == partitions_.end()) continue;
-      for (int32_t p = 0; p < count->second; ++p) expected.insert({topic, p});
+      for (int32_t p = 0; p < count->second; ++p)
+        expected.insert({topic, p});
     }
     ASSERT_EQ(owned, expected);
   }
@@ -240,9 +245,10 @@ TEST(GroupCoordinatorRandom, EveryPartitionOwnedOnceByOneLiveMember) {
   EXPECT_GT(stats.expired, 50u);
   EXPECT_GT(stats.unknown_member, 50u);
   EXPECT_GT(stats.rebalance_answers, 1000u);
-  std::printf("highest generation %d, expired by expire() %zu, unknown_member %zu, "
-              "rebalance_in_progress %zu\n",
-              stats.generations, stats.expired, stats.unknown_member, stats.rebalance_answers);
+  std::printf(
+      "highest generation %d, expired by expire() %zu, unknown_member %zu, "
+      "rebalance_in_progress %zu\n",
+      stats.generations, stats.expired, stats.unknown_member, stats.rebalance_answers);
 }
 
 }  // namespace

@@ -65,7 +65,8 @@ class GroupCoordinatorTest : public ::testing::Test {
 
 std::vector<TP> all_of_t(int32_t count) {
   std::vector<TP> out;
-  for (int32_t p = 0; p < count; ++p) out.push_back({"t", p});
+  for (int32_t p = 0; p < count; ++p)
+    out.push_back({"t", p});
   return out;
 }
 
@@ -111,7 +112,8 @@ TEST_F(GroupCoordinatorTest, SecondMemberWaitsUntilEveryMemberRejoined) {
   EXPECT_EQ(b2.generation, 2);
   EXPECT_EQ(a2.leader_id, a.member_id);  // the leader stays
   std::set<TP> owned(a2.assignment.begin(), a2.assignment.end());
-  for (const TP& tp : b2.assignment) EXPECT_TRUE(owned.insert(tp).second) << tp.partition;
+  for (const TP& tp : b2.assignment)
+    EXPECT_TRUE(owned.insert(tp).second) << tp.partition;
   EXPECT_EQ(owned.size(), 4u);
   EXPECT_EQ(a2.assignment.size(), 2u);
   EXPECT_EQ(heartbeat(a2), GroupError::none);
@@ -157,7 +159,8 @@ TEST_F(GroupCoordinatorTest, ChangedSubscriptionRebalances) {
   const JoinResult a3 = join(request(a.member_id, {"t", "u"}));
   EXPECT_EQ(a3.status, JoinStatus::stable);
   EXPECT_EQ(a3.assignment.size() + b2.assignment.size(), 6u);
-  for (const TP& tp : b2.assignment) EXPECT_EQ(tp.topic, "t");
+  for (const TP& tp : b2.assignment)
+    EXPECT_EQ(tp.topic, "t");
 }
 
 TEST_F(GroupCoordinatorTest, ChangedProtocolMetadataRebalances) {

@@ -28,7 +28,8 @@ JoinRequest request(int thread, const std::string& member_id) {
 // One consumer's poll loop; every 500 polls it leaves and comes back as a new member.
 void run_member(GroupCoordinator& coordinator, int thread, std::atomic<int>& stable_polls,
                 const std::atomic<bool>& start) {
-  while (!start.load(std::memory_order_acquire)) std::this_thread::yield();
+  while (!start.load(std::memory_order_acquire))
+    std::this_thread::yield();
   std::string member_id;
   int32_t generation = -1;
   for (int i = 0; i < kIterations; ++i) {
@@ -88,7 +89,8 @@ TEST(GroupCoordinatorThreads, ConcurrentJoinsHeartbeatsAndLeaves) {
                          std::cref(start));
   }
   start.store(true, std::memory_order_release);  // all at once, for the most interleaving
-  for (auto& member : members) member.join();
+  for (auto& member : members)
+    member.join();
   done.store(true, std::memory_order_release);
   housekeeping.join();
 

@@ -15,7 +15,8 @@ OffsetCommit sample_commit() {
 
 std::string bytes(std::initializer_list<int> values) {
   std::string out;
-  for (int v : values) out.push_back(static_cast<char>(v));
+  for (int v : values)
+    out.push_back(static_cast<char>(v));
   return out;
 }
 
@@ -35,11 +36,11 @@ void expect_corrupt(std::string_view key, std::string_view value, std::string_vi
 TEST(OffsetRecord, WorkedExampleBytes) {
   const EncodedOffsetRecord encoded = encode(sample_commit());
   EXPECT_EQ(encoded.key, bytes({0, 1, 0, 1, 'g', 0, 1, 't', 0, 0, 0, 3}));
-  EXPECT_EQ(encoded.value, bytes({0, 1,                                  // value_version
-                                  0, 0, 0, 0, 0, 0, 0, 42,               // offset
-                                  0, 0, 0, 7,                            // leader_epoch
-                                  0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0, // commit_time_ms
-                                  0, 2, 'h', 'i'}));                     // metadata
+  EXPECT_EQ(encoded.value, bytes({0, 1,                                    // value_version
+                                  0, 0, 0,    0,    0,    0,    0,    42,  // offset
+                                  0, 0, 0,    7,                           // leader_epoch
+                                  0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0,   // commit_time_ms
+                                  0, 2, 'h',  'i'}));                      // metadata
   const EncodedOffsetRecord tombstone = encode(OffsetTombstone{"g", "t", -1});
   EXPECT_EQ(tombstone.key, bytes({0, 1, 0, 1, 'g', 0, 1, 't', 0xff, 0xff, 0xff, 0xff}));
   EXPECT_TRUE(tombstone.value.empty());
@@ -49,14 +50,15 @@ TEST(OffsetRecord, CommitsRoundTrip) {
   const std::vector<OffsetCommit> commits = {
       sample_commit(),
       {"group with spaces", {"orders.v2", 0}, {0, -1, "", 0}},
-      {std::string(kGroupIdBytesMax, 'x'), {std::string(kTopicNameBytesMax, 'y'), INT32_MAX},
+      {std::string(kGroupIdBytesMax, 'x'),
+       {std::string(kTopicNameBytesMax, 'y'), INT32_MAX},
        {INT64_MAX, INT32_MAX, std::string(kOffsetMetadataBytesMax, '\xff'), INT64_MAX}},
       {std::string("\0bin\xfe", 5), {"t", 1}, {5, 0, std::string("\0\n", 2), 9}},
   };
   for (const OffsetCommit& commit : commits) {
     const EncodedOffsetRecord encoded = encode(commit);
-    EXPECT_EQ(encoded.key.size(), kOffsetKeyFixedBytes + commit.group.size() +
-                                      commit.partition.topic.size());
+    EXPECT_EQ(encoded.key.size(),
+              kOffsetKeyFixedBytes + commit.group.size() + commit.partition.topic.size());
     EXPECT_EQ(encoded.value.size(), kOffsetValueFixedBytes + commit.committed.metadata.size());
     auto decoded = decode_offset_record(encoded.key, encoded.value);
     ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
@@ -66,7 +68,8 @@ TEST(OffsetRecord, CommitsRoundTrip) {
 
 TEST(OffsetRecord, TombstonesRoundTrip) {
   for (const OffsetTombstone& tombstone :
-       {OffsetTombstone{"g", "", -1}, OffsetTombstone{"g", "t", -1}, OffsetTombstone{"g", "t", 5}}) {
+       {OffsetTombstone{"g", "", -1}, OffsetTombstone{"g", "t", -1},
+        OffsetTombstone{"g", "t", 5}}) {
     const EncodedOffsetRecord encoded = encode(tombstone);
     auto decoded = decode_offset_record(encoded.key, encoded.value);
     ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
@@ -154,7 +157,8 @@ TEST(OffsetRecord, UnknownVersionsAreCorrupt) {
 TEST(OffsetRecord, BrokenRulesInTheBytesAreCorrupt) {
   const EncodedOffsetRecord encoded = encode(sample_commit());
   const auto with = [](std::string text, size_t at, std::initializer_list<int> values) {
-    for (int v : values) text[at++] = static_cast<char>(v);
+    for (int v : values)
+      text[at++] = static_cast<char>(v);
     return text;
   };
   const std::string& key = encoded.key;

@@ -13,12 +13,14 @@ using TP = TopicPartition;
 
 OffsetCommit commit(std::string group, std::string topic, int32_t partition, int64_t offset,
                     std::string metadata = "") {
-  return {std::move(group), {std::move(topic), partition}, {offset, -1, std::move(metadata), offset}};
+  return {
+      std::move(group), {std::move(topic), partition}, {offset, -1, std::move(metadata), offset}};
 }
 
 // The engine's rebuild: every record of the log, in order.
 void rebuild(OffsetTable& table, const std::vector<EncodedOffsetRecord>& log) {
-  for (const auto& record : log) ASSERT_TRUE(table.apply_encoded(record.key, record.value).ok());
+  for (const auto& record : log)
+    ASSERT_TRUE(table.apply_encoded(record.key, record.value).ok());
 }
 
 EncodedOffsetRecord encoded(const OffsetRecord& record) {
@@ -136,7 +138,8 @@ TEST(OffsetTable, RandomHistoryMatchesModelAndSnapshotRebuilds) {
     }
     OffsetTable copy;
     std::vector<EncodedOffsetRecord> log;
-    for (const OffsetCommit& c : table.snapshot()) log.push_back(encoded(c));
+    for (const OffsetCommit& c : table.snapshot())
+      log.push_back(encoded(c));
     rebuild(copy, log);
     EXPECT_EQ(copy.snapshot(), table.snapshot());
   }
@@ -155,7 +158,8 @@ TEST(OffsetTable, ConcurrentCommitsAndReads) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   for (int t = 0; t < 4; ++t) {
     EXPECT_EQ(table.committed("g" + std::to_string(t % 2), TP{"t", t})->offset, 1999);
   }

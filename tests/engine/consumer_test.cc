@@ -64,8 +64,10 @@ TEST_F(ConsumerTest, OneMemberReadsEverythingInPartitionOrder) {
   const auto more = consume(consumer, 100);
   EXPECT_EQ(more.size(), 100u);
   std::set<std::string> values;
-  for (const auto& r : records) values.insert(*r.value);
-  for (const auto& r : more) values.insert(*r.value);
+  for (const auto& r : records)
+    values.insert(*r.value);
+  for (const auto& r : more)
+    values.insert(*r.value);
   EXPECT_EQ(values.size(), 500u);
 }
 
@@ -87,12 +89,15 @@ TEST_F(ConsumerTest, TwoMembersSplitThePartitionsAndTheSurvivorTakesAllWhenOneLe
     ASSERT_EQ(b.assignment().size(), 2u);
     EXPECT_EQ(a.generation(), b.generation());
     std::set<TopicPartition> all;
-    for (const auto& tp : a.assignment()) all.insert(tp);
-    for (const auto& tp : b.assignment()) all.insert(tp);
+    for (const auto& tp : a.assignment())
+      all.insert(tp);
+    for (const auto& tp : b.assignment())
+      all.insert(tp);
     EXPECT_EQ(all.size(), 4u);
 
     ASSERT_TRUE(b.close().ok());
-    for (int i = 0; i < 200 && a.assignment().size() != 4; ++i) ASSERT_TRUE(a.poll(5ms).ok());
+    for (int i = 0; i < 200 && a.assignment().size() != 4; ++i)
+      ASSERT_TRUE(a.poll(5ms).ok());
     EXPECT_EQ(a.assignment().size(), 4u);
   }
 }
@@ -121,13 +126,16 @@ TEST_F(ConsumerTest, SilentMemberIsRemovedAndNoEventIsSkipped) {
   while (seen_by_b.size() < 20) {
     Result<std::vector<Record>> polled = b.poll(100ms);
     ASSERT_TRUE(polled.ok());
-    for (auto& r : *polled) seen_by_b.push_back(r);
+    for (auto& r : *polled)
+      seen_by_b.push_back(r);
   }
   ASSERT_TRUE(b.commit().ok());
   // b's partitions come to a once b's session times out.
   std::set<std::pair<int32_t, int64_t>> seen;
-  for (const auto& r : seen_by_b) seen.insert({r.partition, r.offset});
-  for (const auto& r : seen_by_a) seen.insert({r.partition, r.offset});
+  for (const auto& r : seen_by_b)
+    seen.insert({r.partition, r.offset});
+  for (const auto& r : seen_by_a)
+    seen.insert({r.partition, r.offset});
   seen_by_a.clear();
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (seen.size() < 400 && std::chrono::steady_clock::now() < until) {
@@ -151,13 +159,15 @@ TEST_F(ConsumerTest, CommittedOffsetsResumeANewMemberAndSurviveRestart) {
     ASSERT_EQ(records.size(), 200u);
     // Commit half of each partition's events.
     std::map<int32_t, int64_t> ends;
-    for (const auto& r : records) ends[r.partition] = std::max(ends[r.partition], r.offset + 1);
+    for (const auto& r : records)
+      ends[r.partition] = std::max(ends[r.partition], r.offset + 1);
     for (const auto& [partition, end] : ends) {
       ASSERT_TRUE(first.commit({"t", partition}, end / 2).ok());
     }
     Result<std::vector<PartitionLag>> lag = first.lag();
     ASSERT_TRUE(lag.ok());
-    for (const auto& l : *lag) EXPECT_EQ(l.lag, l.latest - l.latest / 2);
+    for (const auto& l : *lag)
+      EXPECT_EQ(l.lag, l.latest - l.latest / 2);
   }
   engine_.reset();
   engine_ = open_engine(testing::engine_options(dir_.path()));
@@ -167,7 +177,8 @@ TEST_F(ConsumerTest, CommittedOffsetsResumeANewMemberAndSurviveRestart) {
   EXPECT_EQ(group->offsets.size(), 4u);
   Consumer second = make(consumer_options("g", {"t"}));
   size_t expected = 0;
-  for (const auto& l : group->offsets) expected += static_cast<size_t>(l.latest - l.committed);
+  for (const auto& l : group->offsets)
+    expected += static_cast<size_t>(l.latest - l.committed);
   const auto rest = consume(second, expected, 5s);
   EXPECT_EQ(rest.size(), expected);
   EXPECT_TRUE(second.poll(100ms)->empty());

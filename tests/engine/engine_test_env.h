@@ -49,7 +49,8 @@ inline Event keyed_event(const std::string& key, const std::string& value) {
 inline std::vector<Delivery> send_all(Producer& producer, const std::string& topic,
                                       const std::vector<Event>& events) {
   std::vector<std::future<Result<Delivery>>> futures;
-  for (const Event& event : events) futures.push_back(producer.send_future(topic, event));
+  for (const Event& event : events)
+    futures.push_back(producer.send_future(topic, event));
   EXPECT_TRUE(producer.flush().ok());
   std::vector<Delivery> out;
   for (auto& future : futures) {
@@ -69,13 +70,13 @@ inline std::vector<Record> consume(Consumer& consumer, size_t count,
     Result<std::vector<Record>> polled = consumer.poll(std::chrono::milliseconds(100));
     EXPECT_TRUE(polled.ok()) << polled.error().to_string();
     if (!polled.ok()) break;
-    for (Record& record : *polled) out.push_back(std::move(record));
+    for (Record& record : *polled)
+      out.push_back(std::move(record));
   }
   return out;
 }
 
-inline ConsumerOptions consumer_options(const std::string& group,
-                                        std::vector<std::string> topics) {
+inline ConsumerOptions consumer_options(const std::string& group, std::vector<std::string> topics) {
   ConsumerOptions options;
   options.group = group;
   options.topics = std::move(topics);

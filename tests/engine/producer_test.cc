@@ -32,7 +32,8 @@ class ProducerTest : public ::testing::Test {
 TEST_F(ProducerTest, KeysChooseXxh3PartitionsAndOffsetsIncrease) {
   Producer producer = make();
   std::vector<Event> events;
-  for (int i = 0; i < 200; ++i) events.push_back(keyed_event("key-" + std::to_string(i % 10), std::to_string(i)));
+  for (int i = 0; i < 200; ++i)
+    events.push_back(keyed_event("key-" + std::to_string(i % 10), std::to_string(i)));
   const auto deliveries = testing::send_all(producer, "t", events);
   ASSERT_EQ(deliveries.size(), events.size());
   std::map<int32_t, int64_t> next;
@@ -116,7 +117,8 @@ TEST_F(ProducerTest, BadInputIsRefusedAndNothingIsWritten) {
             Errc::invalid_argument);
   ASSERT_TRUE(producer.flush().ok());
   EXPECT_EQ(engine_->partition_state("small", 0)->latest_offset, 0);
-  for (int32_t p = 0; p < 4; ++p) EXPECT_EQ(engine_->partition_state("t", p)->latest_offset, 0);
+  for (int32_t p = 0; p < 4; ++p)
+    EXPECT_EQ(engine_->partition_state("t", p)->latest_offset, 0);
 
   ProducerOptions bad;
   bad.batch_bytes = 0;

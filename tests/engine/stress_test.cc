@@ -94,7 +94,8 @@ TEST(EngineStress, ProducersAndConsumersKeepOrderAndLoseNothing) {
     if (seen.positions.size() == kProducers * kEventsPerProducer) break;
   }
   stop.store(true);
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   EXPECT_EQ(seen.positions.size(), static_cast<size_t>(kProducers * kEventsPerProducer));
 }
 

@@ -175,10 +175,22 @@ TEST(TopicCatalogTest, InternalTopicsNeedInternalAccess) {
 TEST(TopicCatalogTest, EveryBadNameIsInvalidArgument) {
   io::MemoryFileSystem fs;
   TopicCatalog catalog = load_ok(fs);
-  std::vector<std::string> bad = {"",      ".",     "..",      std::string(250, 'a'),
-                                  "a b",   "a/b",   "a\\b",    "a:b",
-                                  "caf\xc3\xa9", "tab\t", "new\nline", std::string("nul\0x", 5),
-                                  "a*",    "a+b",   "a,b",     "__user"};
+  std::vector<std::string> bad = {"",
+                                  ".",
+                                  "..",
+                                  std::string(250, 'a'),
+                                  "a b",
+                                  "a/b",
+                                  "a\\b",
+                                  "a:b",
+                                  "caf\xc3\xa9",
+                                  "tab\t",
+                                  "new\nline",
+                                  std::string("nul\0x", 5),
+                                  "a*",
+                                  "a+b",
+                                  "a,b",
+                                  "__user"};
   for (const std::string& name : bad) {
     auto created = catalog.create(name, config_with(1));
     EXPECT_EQ(created.code(), Errc::invalid_argument) << "'" << name << "'";
@@ -188,8 +200,8 @@ TEST(TopicCatalogTest, EveryBadNameIsInvalidArgument) {
   EXPECT_TRUE(files_under(fs, kDataDir).empty());
   EXPECT_EQ(*fs.list_directory(kDataDir + "/topics"), std::vector<std::string>{});
 
-  std::vector<std::string> good = {"a", std::string(249, 'z'), "...", ".a", "a..b", "-_.",
-                                   "ABCxyz0189", "_"};
+  std::vector<std::string> good = {"a",   std::string(249, 'z'), "...", ".a", "a..b",
+                                   "-_.", "ABCxyz0189",          "_"};
   for (const std::string& name : good)
     EXPECT_TRUE(catalog.create(name, config_with(1)).ok()) << name;
   EXPECT_EQ(catalog.size(), good.size());
@@ -455,8 +467,8 @@ class PowerCutFileSystem final : public io::FileSystem {
   void datasync_async(io::FileHandle, io::IoOp&) override {
     ADD_FAILURE() << "the catalog makes no asynchronous calls";
   }
-  void write_then_datasync_async(io::FileHandle, uint64_t, std::span<const std::byte>,
-                                 io::IoOp&, io::IoOp&) override {
+  void write_then_datasync_async(io::FileHandle, uint64_t, std::span<const std::byte>, io::IoOp&,
+                                 io::IoOp&) override {
     ADD_FAILURE() << "the catalog makes no asynchronous calls";
   }
   size_t poll(std::chrono::microseconds) override { return 0; }

@@ -35,8 +35,9 @@ TEST_F(TopicsTest, CreateListDescribeDelete) {
 }
 
 TEST_F(TopicsTest, BadNamesAndConfigsAreRefused) {
-  const std::vector<std::string> names = {"",           ".",  "..", "has space", "slash/name",
-                                         std::string(250, 'a'), "__consumer_offsets", "__mine"};
+  const std::vector<std::string> names = {
+      "",      ".", "..", "has space", "slash/name", std::string(250, 'a'), "__consumer_offsets",
+      "__mine"};
   for (const std::string& name : names) {
     Result<void> created = engine_->create_topic(name, topic_config(1));
     EXPECT_EQ(created.code(), Errc::invalid_argument) << "'" << name << "'";

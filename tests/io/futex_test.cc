@@ -28,7 +28,8 @@ TEST(Futex, WaitEndsAtItsTimeout) {
 TEST(Futex, WakeEndsAWait) {
   std::atomic<uint32_t> word{0};
   std::thread waiter([&] {
-    while (word.load(std::memory_order_acquire) == 0) futex_wait(word, 0, 10s);
+    while (word.load(std::memory_order_acquire) == 0)
+      futex_wait(word, 0, 10s);
   });
   std::this_thread::sleep_for(10ms);
   const auto start = std::chrono::steady_clock::now();

@@ -43,14 +43,14 @@ TEST_F(ChunkPoolTest, APinnedChunkIsParkedUntilItsReaderLetsGo) {
   pool_.publish(*chunk, 7);
 
   ChunkPin pin(*slots_);
-  EXPECT_FALSE(pin.hold(7, 100));              // before the chunk
-  EXPECT_FALSE(pin.hold(8, 5000));             // another segment
+  EXPECT_FALSE(pin.hold(7, 100));   // before the chunk
+  EXPECT_FALSE(pin.hold(8, 5000));  // another segment
   ASSERT_TRUE(pin.hold(7, 4096 + 100));
   EXPECT_EQ(pin.file_pos(), 4096u);
   EXPECT_EQ(pin.next_chunk_after(7, 0), 4096u);
 
   pool_.retire(*chunk);
-  EXPECT_EQ(pool_.free_count(), 3u);  // parked, not free
+  EXPECT_EQ(pool_.free_count(), 3u);           // parked, not free
   EXPECT_EQ(pin.data()[10], std::byte{0x5a});  // not zeroed under the pin
   ChunkPin late(*slots_);
   EXPECT_FALSE(late.hold(7, 4096 + 100));  // hidden

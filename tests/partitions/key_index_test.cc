@@ -146,10 +146,14 @@ TEST(KeyIndexTest, RandomOperationsMatchAModel) {
     int64_t next_offset = 0;
     auto random_hash = [&]() -> uint64_t {
       switch (rng() % 8) {
-        case 0: return 0;
-        case 1: return colliding_hash(rng() % 64);
-        case 2: return ~0ull - rng() % 4;
-        default: return rng() % 2000;
+        case 0:
+          return 0;
+        case 1:
+          return colliding_hash(rng() % 64);
+        case 2:
+          return ~0ull - rng() % 4;
+        default:
+          return rng() % 2000;
       }
     };
     for (int op = 0; op < 20000; ++op) {
@@ -165,8 +169,8 @@ TEST(KeyIndexTest, RandomOperationsMatchAModel) {
         continue;
       }
       // Mostly increasing offsets, sometimes an older one (a replay).
-      int64_t offset = rng() % 10 == 0 ? static_cast<int64_t>(rng() % (next_offset + 1))
-                                       : next_offset++;
+      int64_t offset =
+          rng() % 10 == 0 ? static_cast<int64_t>(rng() % (next_offset + 1)) : next_offset++;
       index.put(hash, offset);
       auto [it, inserted] = model.try_emplace(hash, offset);
       if (!inserted) it->second = std::max(it->second, offset);

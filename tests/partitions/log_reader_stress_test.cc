@@ -156,7 +156,8 @@ class Reader {
     const int64_t start = reader_->start_offset();
     const int64_t high = reader_->high_watermark();
     if (high == start) return;
-    const int64_t offset = start + static_cast<int64_t>(random_() % static_cast<uint64_t>(high - start));
+    const int64_t offset =
+        start + static_cast<int64_t>(random_() % static_cast<uint64_t>(high - start));
     auto found = reader_->offset_for_timestamp(timestamp_of(offset));
     ++stats_.time_lookups;
     if (!found.ok()) {
@@ -178,8 +179,8 @@ class Reader {
     }
     if (error.code() == Errc::offset_out_of_range && offset < reader_->start_offset()) return;
     // A read that overlaps a rollback may fail (log_reader.h).
-    if (rollbacks_ && (error.code() == Errc::offset_out_of_range ||
-                       error.code() == Errc::corruption)) {
+    if (rollbacks_ &&
+        (error.code() == Errc::offset_out_of_range || error.code() == Errc::corruption)) {
       return;
     }
     ADD_FAILURE() << "offset " << offset << ": " << error.to_string();
@@ -307,21 +308,25 @@ TEST_P(LogReaderStressTest, ReadersSeeExactlyWhatWasPublished) {
     EXPECT_GT(start, 0);  // retention ran
   }
   EXPECT_GT(appends, 100u);
-  std::printf("%llu appends up to offset %lld (start %lld); %llu reads, %llu records checked, "
-              "%llu time lookups\n",
-              static_cast<unsigned long long>(appends), static_cast<long long>(end),
-              static_cast<long long>(start), static_cast<unsigned long long>(total.reads),
-              static_cast<unsigned long long>(total.records),
-              static_cast<unsigned long long>(total.time_lookups));
+  std::printf(
+      "%llu appends up to offset %lld (start %lld); %llu reads, %llu records checked, "
+      "%llu time lookups\n",
+      static_cast<unsigned long long>(appends), static_cast<long long>(end),
+      static_cast<long long>(start), static_cast<unsigned long long>(total.reads),
+      static_cast<unsigned long long>(total.records),
+      static_cast<unsigned long long>(total.time_lookups));
 }
 
 INSTANTIATE_TEST_SUITE_P(FileSystems, LogReaderStressTest,
                          ::testing::Values(Fs::memory, Fs::uring, Fs::memory_failing_writes),
                          [](const auto& param_info) {
                            switch (param_info.param) {
-                             case Fs::memory: return std::string("Memory");
-                             case Fs::uring: return std::string("Uring");
-                             default: return std::string("MemoryWithFailingWrites");
+                             case Fs::memory:
+                               return std::string("Memory");
+                             case Fs::uring:
+                               return std::string("Uring");
+                             default:
+                               return std::string("MemoryWithFailingWrites");
                            }
                          });
 

@@ -256,7 +256,7 @@ TEST_P(LogReaderTest, StatisticsFollowTheLog) {
 INSTANTIATE_TEST_SUITE_P(FileSystems, LogReaderTest, ::testing::Values(Fs::memory, Fs::uring),
                          [](const auto& param_info) {
                            return param_info.param == Fs::memory ? std::string("Memory")
-                                                           : std::string("Uring");
+                                                                 : std::string("Uring");
                          });
 
 }  // namespace
