@@ -54,7 +54,7 @@ bool Doorbell::wait(WaitStrategy strategy, std::chrono::steady_clock::time_point
   for (uint32_t spins = 0;; ++spins) {
     if (ready()) return true;
     // Reading the clock costs about 20 ns: every 64 spins is often enough.
-    if ((spins & 63) != 0) {
+    if ((spins & 7) != 0) {
       relax();
       continue;
     }

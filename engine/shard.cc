@@ -94,7 +94,7 @@ void Shard::loop() {
 
 void Shard::idle(uint32_t idle_rounds) {
   if (options_.wait == WaitStrategy::spin || idle_rounds < kIdleRoundsBeforeSleep) {
-    if ((idle_rounds & 63) == 0) {
+    if ((idle_rounds & 7) == 0) {
       std::this_thread::yield();
     } else {
       _mm_pause();
