@@ -254,8 +254,8 @@ Result<void> write_file_atomically(io::FileSystem& fs, const std::string& dir,
   return fs.sync_directory(dir);
 }
 
-// Deletes every file under `dir`, depth first, syncing each directory it emptied. The folders
-// themselves stay: io::FileSystem has no call that removes a directory (see FORMAT.md).
+// Deletes everything under `dir`, depth first: files, then each emptied folder, syncing each
+// directory it changed. `dir` itself stays.
 Result<void> remove_files_under(io::FileSystem& fs, const std::string& dir, int depth) {
   SLUICE_ASSERT(depth <= kLeftoverDepthMax);
   auto names = fs.list_directory(dir);
@@ -270,10 +270,11 @@ Result<void> remove_files_under(io::FileSystem& fs, const std::string& dir, int 
         return Error(Errc::invalid_argument, path + ": deeper than a topic's folders");
       }
       SLUICE_TRY(remove_files_under(fs, path, depth + 1));
+      SLUICE_TRY(fs.remove_directory(path));
     } else {
       SLUICE_TRY(fs.remove_file(path));
-      removed = true;
     }
+    removed = true;
   }
   if (removed) SLUICE_TRY(fs.sync_directory(dir));
   return {};
@@ -333,7 +334,9 @@ Result<void> TopicCatalog::clear_leftover(const std::string& name) {
   auto present = fs_->exists(dir);
   if (!present.ok()) return std::move(present).error();
   if (!*present) return {};
-  return remove_files_under(*fs_, dir, 1);
+  SLUICE_TRY(remove_files_under(*fs_, dir, 1));
+  SLUICE_TRY(fs_->remove_directory(dir));
+  return fs_->sync_directory(join(data_dir_, kTopicsFolder));
 }
 
 Result<void> TopicCatalog::create(std::string_view name, const TopicConfig& config,

@@ -98,6 +98,9 @@ class FileSystem {
   virtual Result<bool> is_directory(const std::string& path) = 0;
   virtual Result<bool> exists(const std::string& path) = 0;
   virtual Result<void> remove_file(const std::string& path) = 0;
+  // Removes an empty directory. Errc::already_exists when it is not empty (ENOTEMPTY),
+  // not_found when it is missing. Durable once its parent is synced.
+  virtual Result<void> remove_directory(const std::string& path) = 0;
   virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
   // Makes the directory's entries (created, removed, renamed files) durable.
   virtual Result<void> sync_directory(const std::string& path) = 0;

@@ -223,6 +223,7 @@ struct MemoryFileSystem::State {
   Result<void> create_directories(const std::string& path);
   Result<std::vector<std::string>> list_directory(const std::string& path);
   Result<void> remove_file(const std::string& path);
+  Result<void> remove_directory(const std::string& path);
   Result<void> rename(const std::string& from, const std::string& to);
 
   Result<void> flip_byte(const std::string& path, uint64_t offset, uint8_t mask);
@@ -461,6 +462,24 @@ Result<void> MemoryFileSystem::State::remove_file(const std::string& path) {
   // The entry leaves the current entries only; until sync_directory a crash brings it back.
   // Open handles keep the inode alive, as an unlinked open file on a real disk.
   directories.at(parent_of(path)).entries.erase(name_of(path));
+  return {};
+}
+
+// Directories are modelled as always durable (see the file comment), so a removed one stays
+// removed across a crash; it must be empty, unsynced removals of its files included.
+Result<void> MemoryFileSystem::State::remove_directory(const std::string& path) {
+  auto it = directories.find(path);
+  if (it == directories.end()) {
+    if (find_file(path).ok()) return Error(Errc::invalid_argument, path + ": not a directory");
+    return Error(Errc::not_found, path + ": no such directory");
+  }
+  if (path == "/") return Error(Errc::invalid_argument, "/: cannot remove the root");
+  const Directory& dir = it->second;
+  if (!dir.entries.empty() || !dir.durable_entries.empty() || !dir.subdirectories.empty()) {
+    return Error(Errc::already_exists, path + ": directory not empty");
+  }
+  directories.at(parent_of(path)).subdirectories.erase(name_of(path));
+  directories.erase(it);
   return {};
 }
 
@@ -743,6 +762,13 @@ Result<bool> MemoryFileSystem::exists(const std::string& path) {
   if (!normal.ok()) return std::move(normal).error();
   std::lock_guard lock(state_->mutex);
   return state_->directories.count(*normal) != 0 || state_->find_file(*normal).ok();
+}
+
+Result<void> MemoryFileSystem::remove_directory(const std::string& path) {
+  Result<std::string> normal = normalize(path);
+  if (!normal.ok()) return std::move(normal).error();
+  std::lock_guard lock(state_->mutex);
+  return state_->remove_directory(*normal);
 }
 
 Result<void> MemoryFileSystem::remove_file(const std::string& path) {

@@ -61,6 +61,7 @@ class MemoryFileSystem final : public FileSystem {
   Result<bool> is_directory(const std::string& path) override;
   Result<bool> exists(const std::string& path) override;
   Result<void> remove_file(const std::string& path) override;
+  Result<void> remove_directory(const std::string& path) override;
   Result<void> rename(const std::string& from, const std::string& to) override;
   Result<void> sync_directory(const std::string& path) override;
   void write_async(FileHandle file, uint64_t offset, std::span<const std::byte> data,

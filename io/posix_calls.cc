@@ -157,6 +157,10 @@ Result<void> unlink_file(const std::string& path) {
   return check(::unlink(path.c_str()), "unlink " + path);
 }
 
+Result<void> remove_empty_directory(const std::string& path) {
+  return check(::rmdir(path.c_str()), "rmdir " + path);
+}
+
 Result<void> rename_path(const std::string& from, const std::string& to) {
   return check(::rename(from.c_str(), to.c_str()), "rename " + from + " to " + to);
 }

@@ -33,6 +33,7 @@ Result<std::vector<std::string>> list_names(const std::string& path);
 // stat(); a missing path (ENOENT, ENOTDIR) is `false`, not an error.
 Result<bool> path_exists(const std::string& path, bool want_directory);
 Result<void> unlink_file(const std::string& path);
+Result<void> remove_empty_directory(const std::string& path);
 Result<void> rename_path(const std::string& from, const std::string& to);
 // fsync of the directory itself, which makes its entries durable.
 Result<void> fsync_directory(const std::string& path);

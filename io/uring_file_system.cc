@@ -72,6 +72,9 @@ class UringFileSystem final : public FileSystem {
   }
   Result<bool> exists(const std::string& path) override { return posix::path_exists(path, false); }
   Result<void> remove_file(const std::string& path) override { return posix::unlink_file(path); }
+  Result<void> remove_directory(const std::string& path) override {
+    return posix::remove_empty_directory(path);
+  }
   Result<void> rename(const std::string& from, const std::string& to) override {
     return posix::rename_path(from, to);
   }

@@ -137,6 +137,8 @@ TEST(TopicCatalogTest, RemoveDeletesTheTopicAndItsFiles) {
   ASSERT_TRUE(catalog.remove("orders").ok());
   EXPECT_FALSE(catalog.contains("orders"));
   EXPECT_TRUE(files_under(fs, topic_dir(kDataDir, "orders")).empty());
+  // The folders go too.
+  EXPECT_FALSE(*fs.exists(topic_dir(kDataDir, "orders")));
   EXPECT_EQ(catalog.remove("orders").code(), Errc::not_found);
   fs.crash();
   TopicCatalog reopened = load_ok(fs);
@@ -449,6 +451,10 @@ class PowerCutFileSystem final : public io::FileSystem {
   Result<void> remove_file(const std::string& path) override {
     SLUICE_TRY(step());
     return fs_.remove_file(path);
+  }
+  Result<void> remove_directory(const std::string& path) override {
+    SLUICE_TRY(step());
+    return fs_.remove_directory(path);
   }
   Result<void> rename(const std::string& from, const std::string& to) override {
     SLUICE_TRY(step());

@@ -777,5 +777,26 @@ TEST(MemoryFileSystemDeathTest, ClosingAFileWithOperationsInFlightIsAProgrammerE
   EXPECT_DEATH((void)fs.close(file), "in flight");
 }
 
+// remove_directory: only an empty directory goes (unsynced removals of its files count as
+// files still there); missing paths and files are refused.
+TEST(MemoryFileSystem, RemoveDirectoryNeedsAnEmptyDirectory) {
+  MemoryFileSystem fs;
+  ASSERT_TRUE(fs.create_directories("/a/b").ok());
+  auto file = fs.open("/a/b/f", OpenOptions{.create = true, .writable = true});
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE(fs.close(*file).ok());
+  ASSERT_TRUE(fs.sync_directory("/a/b").ok());
+  EXPECT_EQ(fs.remove_directory("/a").code(), Errc::already_exists);
+  ASSERT_TRUE(fs.remove_file("/a/b/f").ok());
+  EXPECT_EQ(fs.remove_directory("/a/b").code(), Errc::already_exists);  // not synced yet
+  ASSERT_TRUE(fs.sync_directory("/a/b").ok());
+  ASSERT_TRUE(fs.remove_directory("/a/b").ok());
+  EXPECT_FALSE(*fs.exists("/a/b"));
+  EXPECT_EQ(*fs.list_directory("/a"), std::vector<std::string>{});
+  EXPECT_EQ(fs.remove_directory("/a/b").code(), Errc::not_found);
+  fs.crash();
+  EXPECT_FALSE(*fs.exists("/a/b"));
+}
+
 }  // namespace
 }  // namespace sluice::io

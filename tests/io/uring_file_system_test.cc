@@ -357,5 +357,17 @@ TEST_F(UringFileSystemTest, WakeBeforePollIsKept) {
   EXPECT_GE(std::chrono::steady_clock::now() - again, 15ms);
 }
 
+TEST_F(UringFileSystemTest, RemoveDirectoryNeedsAnEmptyDirectory) {
+  const std::string dir = dir_.file("sub");
+  ASSERT_TRUE(fs_->create_directories(dir).ok());
+  FileHandle file = open_new("sub/f");
+  ASSERT_TRUE(fs_->close(file).ok());
+  EXPECT_EQ(fs_->remove_directory(dir).code(), Errc::already_exists);
+  ASSERT_TRUE(fs_->remove_file(dir + "/f").ok());
+  ASSERT_TRUE(fs_->remove_directory(dir).ok());
+  EXPECT_FALSE(*fs_->exists(dir));
+  EXPECT_EQ(fs_->remove_directory(dir).code(), Errc::not_found);
+}
+
 }  // namespace
 }  // namespace sluice::io
