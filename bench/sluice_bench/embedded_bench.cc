@@ -84,14 +84,10 @@ Result<void> run_on(const std::string& data_dir, const EmbeddedOptions& options,
 Result<EmbeddedResult> run_embedded_bench(const EmbeddedOptions& options) {
   EmbeddedResult result;
   std::optional<tools::ScratchDir> scratch;
-  std::string base = options.data_dir;
-  if (base.empty()) {
-    auto created = tools::ScratchDir::create("sluice-bench");
-    if (!created.ok()) return std::move(created).error();
-    scratch.emplace(std::move(created).value());
-    base = scratch->path();
-  }
-  SLUICE_TRY(run_on(base + "/engine", options, result));
+  Result<std::string> base =
+      tools::ScratchDir::given_or_scratch(options.data_dir, "sluice-bench", scratch);
+  if (!base.ok()) return std::move(base).error();
+  SLUICE_TRY(run_on(*base + "/engine", options, result));
   return result;
 }
 

@@ -224,14 +224,10 @@ Result<void> run_in(const std::string& dir, const StorageOptions& options, Stora
 Result<StorageResult> run_storage_bench(const StorageOptions& options) {
   StorageResult result;
   std::optional<tools::ScratchDir> scratch;
-  std::string base = options.data_dir;
-  if (base.empty()) {
-    auto created = tools::ScratchDir::create("sluice-bench");
-    if (!created.ok()) return std::move(created).error();
-    scratch.emplace(std::move(created).value());
-    base = scratch->path();
-  }
-  SLUICE_TRY(run_in(base + "/storage-0", options, result));
+  Result<std::string> base =
+      tools::ScratchDir::given_or_scratch(options.data_dir, "sluice-bench", scratch);
+  if (!base.ok()) return std::move(base).error();
+  SLUICE_TRY(run_in(*base + "/storage-0", options, result));
   return result;
 }
 

@@ -1,10 +1,10 @@
 // `sluice-bench embedded`: runs the built binary ($SLUICE_BIN_DIR/sluice-bench) for a second of
 // each workload and checks the JSON report's fields and that its figures are sane; bad flags
 // are usage errors (exit 2).
+#include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -18,24 +18,8 @@
 namespace sluice {
 namespace {
 
-struct BenchRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-BenchRun run_bench(const std::string& args) {
-  const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
-  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/sluice-bench";
-  BenchRun run;
-  FILE* pipe = popen((bin + " embedded " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+testing::CliRun run_bench(const std::string& args) {
+  return testing::run_program("sluice-bench", "embedded " + args);
 }
 
 std::string read_text(const std::string& path) {
@@ -79,7 +63,7 @@ class EmbeddedBenchTest : public ::testing::Test {
   std::string json_path() const { return dir_.file("report.json"); }
   // Runs with `args` and the JSON path; returns the report, checked for the common fields.
   std::string run_ok(const std::string& args) {
-    BenchRun run = run_bench(args + " --seconds 1 --json " + json_path());
+    testing::CliRun run = run_bench(args + " --seconds 1 --json " + json_path());
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("embedded "), std::string::npos) << run.output;
     // The progress line is for terminals only.
@@ -172,7 +156,7 @@ TEST_F(EmbeddedBenchTest, BadFlagsAreUsageErrors) {
       "--workload produce --producers 1 stray" + base,
   };
   for (const std::string& args : bad_args) {
-    BenchRun run = run_bench(args);
+    testing::CliRun run = run_bench(args);
     EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
     EXPECT_NE(run.output.find("sluice-bench embedded: "), std::string::npos) << run.output;
   }

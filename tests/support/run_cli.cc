@@ -8,8 +8,12 @@
 namespace sluice::testing {
 
 CliRun run_sluice(const std::string& args) {
+  return run_program("sluice", args);
+}
+
+CliRun run_program(const std::string& program, const std::string& args) {
   const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
-  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/sluice";
+  const std::string bin = std::string(bin_dir ? bin_dir : "build/bin") + "/" + program;
   CliRun run;
   FILE* pipe = popen((bin + " " + args + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return run;

@@ -1,5 +1,5 @@
-// Runs the built `sluice` program ($SLUICE_BIN_DIR/sluice, set by ctest) through the shell and
-// captures what it printed, for the tests of the CLI.
+// Runs a built program ($SLUICE_BIN_DIR/<program>, set by ctest; `sluice`, `sluice-bench`)
+// through the shell and captures what it printed, for the tests of the command lines.
 #pragma once
 
 #include <string>
@@ -11,6 +11,8 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
+// Runs $SLUICE_BIN_DIR/<program> <args>.
+CliRun run_program(const std::string& program, const std::string& args);
 CliRun run_sluice(const std::string& args);
 
 }  // namespace sluice::testing

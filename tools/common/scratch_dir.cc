@@ -23,4 +23,14 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+Result<std::string> ScratchDir::given_or_scratch(const std::string& given,
+                                                 const std::string& prefix,
+                                                 std::optional<ScratchDir>& holder) {
+  if (!given.empty()) return given;
+  Result<ScratchDir> created = create(prefix);
+  if (!created.ok()) return std::move(created).error();
+  holder.emplace(std::move(created).value());
+  return holder->path();
+}
+
 }  // namespace sluice::tools

@@ -4,6 +4,7 @@
 
 #include <sluice/result.h>
 
+#include <optional>
 #include <string>
 
 namespace sluice::tools {
@@ -17,6 +18,11 @@ class ScratchDir {
   ~ScratchDir();
 
   const std::string& path() const { return path_; }
+
+  // `given` when the user named a directory; else a new ScratchDir kept in `holder` (which
+  // removes it when it goes) and its path.
+  static Result<std::string> given_or_scratch(const std::string& given, const std::string& prefix,
+                                              std::optional<ScratchDir>& holder);
 
  private:
   explicit ScratchDir(std::string path) : path_(std::move(path)) {}
