@@ -236,7 +236,7 @@ Result<void> Consumer::Impl::fetch(std::vector<Record>& out) {
   const size_t n = assigned.size();
   for (size_t k = 0; k < n && out.size() < options.max_poll_events; ++k) {
     Assigned& a = assigned[(next_partition + k) % n];
-    a.subscription->take_latest();  // notices only wake us; the watermark is the truth
+    a.subscription->drain();  // notices only wake us; the watermark is the truth
     const partitions::LogReader& reader = *a.slot->reader;
     if (a.position >= reader.high_watermark()) continue;
     Result<partitions::ReadInfo> read =
@@ -298,29 +298,31 @@ Result<void> Consumer::Impl::commit_positions() {
   return {};
 }
 
-Result<void> Consumer::Impl::commit_one(const TopicPartition& tp, int64_t offset) {
+Result<Consumer::Impl::Assigned*> Consumer::Impl::assigned_partition(const TopicPartition& tp) {
   if (closed) return Error(Errc::closed, "consumer is closed");
   Assigned* a = find(tp);
   if (a == nullptr) {
     return Error(Errc::invalid_argument,
                  tp.topic + "/" + std::to_string(tp.partition) + " is not assigned to this member");
   }
+  return a;
+}
+
+Result<void> Consumer::Impl::commit_one(const TopicPartition& tp, int64_t offset) {
+  Result<Assigned*> a = assigned_partition(tp);
+  if (!a.ok()) return std::move(a).error();
   if (offset < 0) return Error(Errc::invalid_argument, "negative offset");
   SLUICE_TRY(engine.commit_offsets(options.group, member_id, generation, {{tp, offset}}));
-  a->committed = offset;
+  (*a)->committed = offset;
   return {};
 }
 
 Result<void> Consumer::Impl::seek(const TopicPartition& tp, SeekTarget target) {
-  if (closed) return Error(Errc::closed, "consumer is closed");
-  Assigned* a = find(tp);
-  if (a == nullptr) {
-    return Error(Errc::invalid_argument,
-                 tp.topic + "/" + std::to_string(tp.partition) + " is not assigned to this member");
-  }
-  Result<int64_t> position = resolve(*a->slot, target);
+  Result<Assigned*> a = assigned_partition(tp);
+  if (!a.ok()) return std::move(a).error();
+  Result<int64_t> position = resolve(*(*a)->slot, target);
   if (!position.ok()) return std::move(position).error();
-  a->position = *position;
+  (*a)->position = *position;
   return {};
 }
 

@@ -53,6 +53,8 @@ struct Consumer::Impl {
   Result<void> fetch(std::vector<Record>& out);
   bool data_ready() const;
   Assigned* find(const TopicPartition& tp);
+  // The assigned partition; closed, or invalid_argument when it is not assigned.
+  Result<Assigned*> assigned_partition(const TopicPartition& tp);
 
   Engine::Impl& engine;
   ConsumerOptions options;
