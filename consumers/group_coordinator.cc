@@ -19,12 +19,13 @@ uint64_t random_incarnation() {
   return (high << 32) ^ device();
 }
 
-GroupFailure unknown_member_of_absent(std::string_view group, std::string_view member_id) {
+}  // namespace
+
+GroupFailure GroupCoordinator::unknown_member_of_absent(std::string_view group,
+                                                        std::string_view member_id) {
   return {GroupError::unknown_member, "member '" + std::string(member_id) + "' is not in group '" +
                                           std::string(group) + "' (no such group)"};
 }
-
-}  // namespace
 
 GroupCoordinator::GroupCoordinator(CoordinatorOptions options)
     : options_(std::move(options)),
@@ -34,12 +35,13 @@ GroupCoordinator::GroupCoordinator(CoordinatorOptions options)
   SLUICE_ASSERT(options_.limits.session_timeout_ms_min <= options_.limits.session_timeout_ms_max);
   SLUICE_ASSERT(options_.limits.members_per_group_max >= 1);
   SLUICE_ASSERT(options_.limits.groups_max >= 1);
+  SLUICE_ASSERT(options_.initial_rebalance_delay_ms >= 0);
 }
 
 // The clock is made monotonic here: a reading behind the last one counts as the last one.
 GroupContext GroupCoordinator::context() {
   now_ms_ = std::max(now_ms_, options_.now_ms());
-  return GroupContext{now_ms_, partitions_, options_.limits};
+  return GroupContext{now_ms_, partitions_, options_.limits, options_.initial_rebalance_delay_ms};
 }
 
 Group* GroupCoordinator::find_group(std::string_view group, const GroupContext& context) {

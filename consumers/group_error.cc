@@ -28,6 +28,8 @@ std::string_view group_error_name(GroupError error) {
       return "coordinator_full";
     case GroupError::invalid_argument:
       return "invalid_argument";
+    case GroupError::fenced_instance_id:
+      return "fenced_instance_id";
   }
   return "unknown";
 }
@@ -45,6 +47,7 @@ Errc to_errc(GroupError error) {
     case GroupError::unknown_member:
     case GroupError::illegal_generation:
     case GroupError::rebalance_in_progress:
+    case GroupError::fenced_instance_id:
     case GroupError::non_empty_group:
     case GroupError::group_max_size_reached:
     case GroupError::coordinator_full:

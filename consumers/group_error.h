@@ -29,6 +29,8 @@ enum class GroupError : uint8_t {
   group_max_size_reached,   // GROUP_MAX_SIZE_REACHED (81)
   coordinator_full,         // COORDINATOR_NOT_AVAILABLE (15, retriable): too many groups
   invalid_argument,         // INVALID_REQUEST (42): any other malformed field
+  // FENCED_INSTANCE_ID (82): a static member's instance id now belongs to another member id.
+  fenced_instance_id,
 };
 
 // "unknown_member", "illegal_generation", ...
@@ -41,7 +43,7 @@ struct GroupFailure {
 
 // The sluice Errc for a group error, for callers of the public API: invalid_* and
 // inconsistent_protocol -> invalid_argument; group_not_found -> not_found; the fencing errors
-// (unknown_member, illegal_generation, rebalance_in_progress), non_empty_group,
+// (unknown_member, illegal_generation, rebalance_in_progress, fenced_instance_id), non_empty_group,
 // group_max_size_reached and coordinator_full -> busy (a state that refuses the call).
 Errc to_errc(GroupError error);
 // An Error whose message starts with the group error's name.
