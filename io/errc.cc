@@ -21,6 +21,9 @@ std::string_view errc_name(Errc code) {
     case Errc::timed_out: return "timed_out";
     case Errc::permission_denied: return "permission_denied";
     case Errc::busy: return "busy";
+    case Errc::out_of_order_sequence: return "out_of_order_sequence";
+    case Errc::invalid_producer_epoch: return "invalid_producer_epoch";
+    case Errc::unknown_producer_id: return "unknown_producer_id";
   }
   return "unknown";
 }

@@ -194,6 +194,8 @@ Result<void> PartitionLog::Impl::seal(Segment& segment) {
   (void)fs.close(segment.write_file);
   segment.write_file = {};
   segment.sealed = true;
+  // Every byte the kept producer state describes is synced now.
+  write_kept_snapshot(segment);
   return {};
 }
 
@@ -341,6 +343,7 @@ Result<void> PartitionLog::Impl::recover() {
     if (!segment.ok()) return std::move(segment).error();
     segments.push_back(std::move(segment).value());
     start_offset = next_offset = written_offset = synced_offset = options.initial_offset;
+    SLUICE_TRY(recover_producers());
     publish_offsets();
     return {};
   }
@@ -373,6 +376,7 @@ Result<void> PartitionLog::Impl::recover() {
   SLUICE_TRY(fs.datasync(tail.write_file));
   start_offset = segments.front()->base_offset;
   next_offset = written_offset = synced_offset = tail.next_offset;
+  SLUICE_TRY(recover_producers());
   for (auto& segment : segments)
     segment->make_view();
   publish_offsets();

@@ -12,6 +12,7 @@ Result<void> PartitionLog::Impl::roll() {
   auto created = create_segment(next_offset);
   if (!created.ok()) return std::move(created).error();
   old.rolled = true;
+  keep_snapshot_for(old);
   segments.push_back(std::move(created).value());
   // Before the high watermark covers the new segment's first batch.
   publish_segments();
@@ -38,6 +39,9 @@ Result<uint32_t> PartitionLog::Impl::apply_retention() {
                          total - oldest.size >= static_cast<uint64_t>(options.retention_bytes);
     if (!too_old && !too_big) break;
     total -= oldest.size;
+    // Its producer batches must stay known after it is gone: a snapshot that failed at its seal
+    // gets another attempt (and retention goes on regardless, as a full disk may be why).
+    write_kept_snapshot(*segments.front());
     SLUICE_TRY(delete_oldest_segment());
     ++deleted;
   }

@@ -64,7 +64,8 @@ PartitionLog::Impl::Impl(io::FileSystem& file_system, std::string directory,
       shared(make_shared_state(dir, log_options)),
       reader(std::make_shared<LogReader>(shared)),
       pool(shared->slots),
-      write_ops(std::max<uint32_t>(1, log_options.max_writes_in_flight)) {
+      write_ops(std::max<uint32_t>(1, log_options.max_writes_in_flight)),
+      producers(log_options.max_producers) {
   for (WriteOp& write : write_ops) {
     write.op.callback = on_write_callback;
     write.op.context = &write;
@@ -100,6 +101,11 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   }
   auto header = validate_batch(batch);
   if (!header.ok()) return std::move(header).error();
+  // One compare for the engine's own batches (producer id -1); the rest is out of line.
+  const bool idempotent = header->producer_id >= 0 && !header->control();
+  if (idempotent) [[unlikely]] {
+    if (auto answered = check_producer(*header, durability, done)) return std::move(*answered);
+  }
   const int64_t now = now_ms();
   Segment* segment = &active();
   const bool must_roll =
@@ -137,6 +143,8 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
   if (segment->created_ms < 0) segment->created_ms = now;
   next_offset = info.last_offset + 1;
   last_append_time_ms = now;
+  if (idempotent) [[unlikely]]
+    record_producer(*header, info);
   unwritten.push_back({segment, pos, segment->size, info.base_offset, next_offset});
   // The batch's bytes, index entries and the segment's new size are published to readers
   // (release), then its offsets (publish_high_watermark, release).
@@ -153,6 +161,7 @@ Result<AppendInfo> PartitionLog::Impl::append(std::span<const std::byte> batch,
     synced_waiters.push_back({next_offset, info, std::move(done)});
   }
   flush();
+  info.completed = durability == Durability::none;
   return info;
 }
 
@@ -373,6 +382,8 @@ void PartitionLog::Impl::finish_rollback() {
   unwritten.clear();
   drop_tail(segment, cut_pos, cut_offset);
   next_offset = cut_offset;
+  // The dropped batches were never acknowledged past `none`: their producers retry them.
+  producers.truncate(cut_offset);
   publish_high_watermark();
   log_line(LogLevel::warning, "partition " + dir + ": dropped appends from offset " +
                                   std::to_string(cut_offset) + " after " + error.to_string());
@@ -469,6 +480,7 @@ PartitionLog::~PartitionLog() {
   }
   log.fail_waiters(Error(Errc::closed, "partition " + log.dir + " was closed"),
                    std::numeric_limits<int64_t>::min());
+  log.write_snapshot_at_close();
   log.close();
 }
 
@@ -528,6 +540,10 @@ const std::atomic<int64_t>& PartitionLog::written_watermark() const {
 }
 const std::atomic<int64_t>& PartitionLog::synced_watermark() const {
   return impl_->synced_watermark;
+}
+
+const ProducerStateTable& PartitionLog::producer_state() const {
+  return impl_->producers;
 }
 
 PartitionInfo PartitionLog::info() const {

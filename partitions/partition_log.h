@@ -13,6 +13,12 @@
 // Errc::would_block (backpressure) and the caller polls and retries: memory never grows with
 // load.
 //
+// Idempotent producers: a batch with a producer id is checked against the partition's
+// producer state (producer_state.h) before it is stored, and a retry is answered with the
+// original's offsets (see append()). The state survives restarts: a snapshot file written when
+// a segment is sealed and at a clean close (FORMAT.md, section 9), plus the batch headers after
+// it, replayed at open (log_producers.cc).
+//
 // Thread-safety: a PartitionLog belongs to one thread, its owner (a shard), which also calls
 // fs.poll() to run the callbacks. Other threads may read the atomics returned by
 // high_watermark(), written_watermark() and synced_watermark() (load-acquire), and read the
@@ -20,6 +26,7 @@
 #pragma once
 
 #include "io/file_system.h"
+#include "partitions/producer_state.h"
 #include "partitions/record_batch.h"
 
 #include <sluice/durability.h>
@@ -63,6 +70,9 @@ struct LogOptions {
   uint32_t max_writes_in_flight = 8;
   // The first offset of an empty log.
   int64_t initial_offset = 0;
+  // Idempotent producers whose state the partition keeps (producer_state.h); the least
+  // recently used is forgotten when a new one does not fit.
+  uint32_t max_producers = 1024;
   // Wall clock in milliseconds (tests replace it).
   std::function<int64_t()> clock_ms;
 };
@@ -70,6 +80,13 @@ struct LogOptions {
 struct AppendInfo {
   int64_t base_offset = 0;
   int64_t last_offset = 0;
+  // The batch repeats one its idempotent producer sent before (a retry): nothing was written,
+  // and the offsets are the original batch's.
+  bool duplicate = false;
+  // Set by append() when the append is complete as it returns, so `done` was dropped and will
+  // not run: always for `none`, and for a duplicate whose original already reached the
+  // durability asked for.
+  bool completed = false;
 };
 
 // Runs once per written or synced append that gave one, from fs.poll() on the owner thread
@@ -112,10 +129,21 @@ class PartitionLog {
   PartitionLog& operator=(const PartitionLog&) = delete;
 
   // Appends one whole batch (validate_batch rules; at most max_batch_bytes). On success the
-  // batch is published with its offsets; `done`, if given, runs once `durability` is reached.
+  // batch is published with its offsets; `done`, if given, runs once `durability` is reached
+  // (unless the result says completed).
+  //
+  // A batch with a producer id (>= 0; not a control batch) is checked against the partition's
+  // idempotence state first (producer_state.h): a retry of one of the producer's last 5
+  // batches writes nothing and answers with the original's offsets, marked duplicate, once
+  // the original reached `durability`; a batch out of sequence, of an older epoch or of an
+  // unknown producer past sequence 0 is refused (out_of_order_sequence,
+  // invalid_producer_epoch, unknown_producer_id). A producer id with a negative epoch or base
+  // sequence is invalid_argument. Batches without a producer id (-1) skip all of it.
+  //
   // Errors change nothing: invalid_argument, empty_batch, corruption (CRC), too_large,
   // would_block (the tail is full of unwritten bytes: poll and retry), no_space or io_error
-  // (a new segment could not be created), closed (the log failed earlier: reopen it).
+  // (a new segment could not be created), closed (the log failed earlier: reopen it), and the
+  // idempotence errors above.
   Result<AppendInfo> append(std::span<const std::byte> batch, Durability durability,
                             AppendCallback done = {});
   // Submits writes for appended bytes that no write covers yet. append() calls it; a write
@@ -143,6 +171,8 @@ class PartitionLog {
   std::shared_ptr<LogReader> reader() const;
 
   PartitionInfo info() const;
+  // The idempotence state (owner thread only): for tests and tools.
+  const ProducerStateTable& producer_state() const;
   int64_t start_offset() const;
   int64_t next_offset() const;
   const std::string& dir() const;

@@ -1,7 +1,8 @@
 // The inside of PartitionLog, shared by its files: partition_log.cc (append and the write
 // pipeline), log_chunks.cc (the tail chunks and what readers see of them), log_open.cc (open
-// and recovery), log_retention.cc (retention and rolling) and log_close.cc. Reads go through
-// the LogReader (log_reader.h). Private to partitions/.
+// and recovery), log_retention.cc (retention and rolling), log_producers.cc (the idempotence
+// state: sequence checks on append, its snapshot and its recovery) and log_close.cc. Reads go
+// through the LogReader (log_reader.h). Private to partitions/.
 #pragma once
 
 #include "io/file_system.h"
@@ -96,6 +97,11 @@ struct PartitionLog::Impl {
   uint64_t rollbacks = 0;  // how many rollbacks finished (sync() reports one that hit it)
   std::optional<Error> last_rollback;
 
+  // Idempotent producers (log_producers.cc). snapshot_offset: the next_offset of the snapshot
+  // file on disk (-1: none), which covers every producer batch below it.
+  ProducerStateTable producers;
+  int64_t snapshot_offset = -1;
+
   Segment& active() { return *segments.back(); }
   const Segment& active() const { return *segments.back(); }
   int64_t now_ms() const;
@@ -132,6 +138,27 @@ struct PartitionLog::Impl {
 
   // log_close.cc
   void close();
+
+  // log_producers.cc
+  // For a batch with a producer id: nothing when it may be appended, else what append()
+  // returns (an error, or a duplicate's answer).
+  std::optional<Result<AppendInfo>> check_producer(const BatchHeader& header, Durability durability,
+                                                   AppendCallback& done);
+  Result<AppendInfo> answer_duplicate(const ProducerBatch& original, Durability durability,
+                                      AppendCallback& done);
+  void record_producer(const BatchHeader& header, const AppendInfo& info);
+  // At roll: keeps the state as of the roll point in the old segment, to be written once the
+  // segment is sealed (its bytes synced).
+  void keep_snapshot_for(Segment& segment);
+  // Writes the snapshot kept in a sealed segment, if newer than the one on disk (a failure is
+  // only logged: the snapshot is an accelerator).
+  void write_kept_snapshot(Segment& segment);
+  // Writes the state as of next_offset; every appended byte must be synced.
+  void write_snapshot_at_close();
+  Result<void> write_snapshot(std::span<const std::byte> bytes, int64_t next_offset);
+  // After recovery: loads the snapshot and replays the batch headers after it.
+  Result<void> recover_producers();
+  Result<void> replay_producers(Segment& segment, int64_t from_offset);
 
   // log_open.cc
   Result<void> recover();

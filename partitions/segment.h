@@ -23,6 +23,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace sluice::partitions {
 
@@ -53,6 +54,9 @@ struct Segment {
   uint32_t syncs_in_flight = 0;
   bool sealed = false;
   bool rolled = false;  // a newer segment exists: seal once every write completed
+  // The idempotence state as of the segment's end, encoded at roll and written as the
+  // partition's snapshot once the segment is sealed (empty: nothing to write).
+  std::vector<std::byte> producer_snapshot;
 
   OffsetIndex index;
   TimeIndex time_index;

@@ -26,6 +26,13 @@ enum class Errc : uint8_t {
   timed_out,            // a wait ran out of time
   permission_denied,    // EACCES, EPERM
   busy,                 // the resource is in use (EBUSY, a lock held by another)
+  // Idempotent producers (partitions/producer_state.h): a batch whose sequence does not follow
+  // the producer's last one (Kafka OUT_OF_ORDER_SEQUENCE_NUMBER, 45), one from an epoch older
+  // than the producer's current one (INVALID_PRODUCER_EPOCH, 47), and one with a sequence
+  // above 0 from a producer the partition does not know (UNKNOWN_PRODUCER_ID, 59).
+  out_of_order_sequence,
+  invalid_producer_epoch,
+  unknown_producer_id,
 };
 
 // A short stable name: "io_error", "no_space", ...
