@@ -1,16 +1,18 @@
 #include "server/kafka/consumer_protocol.h"
 
 #include "io/assert.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
+#include "server/kafka/opaque_bytes.h"
 
 #include <algorithm>
 #include <string>
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
-
 namespace {
+
+// The consumer protocol has no flexible version: classic strings, bytes and arrays throughout.
+constexpr bool kFlexible = false;
 
 std::vector<ConsumerTopicPartitions> read_topic_partitions(FieldReader& f, const char* field,
                                                            const char* topic_field,
@@ -28,21 +30,21 @@ std::vector<ConsumerTopicPartitions> read_topic_partitions(FieldReader& f, const
 }
 
 void write_topic_partitions(Writer& out, const std::vector<ConsumerTopicPartitions>& entries) {
-  group_codec::write_array_length(out, entries.size());
+  write_array_length(out, entries.size(), kFlexible);
   for (const ConsumerTopicPartitions& entry : entries) {
     out.string(entry.topic);
-    group_codec::write_int32_array(out, entry.partitions);
+    write_int32_array(out, entry.partitions, kFlexible);
   }
 }
 
 std::optional<std::string> read_user_data(FieldReader& f) {
   std::optional<std::span<const std::byte>> bytes = f.nullable_bytes("user_data");
-  return bytes ? std::optional<std::string>(group_codec::to_string(*bytes)) : std::nullopt;
+  return bytes ? std::optional<std::string>(to_byte_string(*bytes)) : std::nullopt;
 }
 
 void write_user_data(Writer& out, const std::optional<std::string>& user_data) {
   if (user_data) {
-    out.bytes(group_codec::as_bytes(*user_data));
+    out.bytes(as_byte_span(*user_data));
   } else {
     out.null_bytes();
   }
@@ -68,7 +70,7 @@ Result<ConsumerSubscription> decode_consumer_subscription(std::span<const std::b
   ConsumerSubscription subscription;
   if (data.empty()) return subscription;
   Reader in(data);
-  FieldReader f(in);
+  FieldReader f(in, kFlexible);
   subscription.version = read_version(f);
   int16_t v = std::min(subscription.version, kConsumerSubscriptionMaxVersion);
   int32_t count = f.array("topics", 2);
@@ -81,7 +83,7 @@ Result<ConsumerSubscription> decode_consumer_subscription(std::span<const std::b
         f, "owned_partitions", "owned_partitions[].topic", "owned_partitions[].partitions");
   }
   if (v >= 2) subscription.generation_id = f.int32("generation_id");
-  if (v >= 3) subscription.rack_id = group_codec::to_string(f.nullable_string("rack_id"));
+  if (v >= 3) subscription.rack_id = to_owned(f.nullable_string("rack_id"));
   SLUICE_TRY(finish(in, f, "ConsumerProtocolSubscription", subscription.version,
                     kConsumerSubscriptionMaxVersion));
   return subscription;
@@ -91,7 +93,7 @@ Result<ConsumerAssignment> decode_consumer_assignment(std::span<const std::byte>
   ConsumerAssignment assignment;
   if (data.empty()) return assignment;
   Reader in(data);
-  FieldReader f(in);
+  FieldReader f(in, kFlexible);
   assignment.version = read_version(f);
   assignment.assigned_partitions = read_topic_partitions(
       f, "assigned_partitions", "assigned_partitions[].topic", "assigned_partitions[].partitions");
@@ -106,13 +108,13 @@ void encode_consumer_subscription(Writer& out, const ConsumerSubscription& subsc
   SLUICE_ASSERT_MSG(v >= 0 && v <= kConsumerSubscriptionMaxVersion,
                     "encoding a consumer subscription at an unknown version");
   out.int16(v);
-  group_codec::write_array_length(out, subscription.topics.size());
+  write_array_length(out, subscription.topics.size(), kFlexible);
   for (const std::string& topic : subscription.topics)
     out.string(topic);
   write_user_data(out, subscription.user_data);
   if (v >= 1) write_topic_partitions(out, subscription.owned_partitions);
   if (v >= 2) out.int32(subscription.generation_id);
-  if (v >= 3) out.nullable_string(group_codec::as_view(subscription.rack_id));
+  if (v >= 3) out.nullable_string(as_view(subscription.rack_id));
 }
 
 void encode_consumer_assignment(Writer& out, const ConsumerAssignment& assignment) {

@@ -1,15 +1,21 @@
 #include "server/kafka/describe_groups.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
+#include "server/kafka/opaque_bytes.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every DescribeGroups version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<DescribeGroupsRequest> decode_describe_groups_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::describe_groups, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::describe_groups, version, "request"));
+  FieldReader f(in, kFlexible);
   DescribeGroupsRequest request;
   int32_t count = f.array("groups", 2);
   request.groups.reserve(static_cast<size_t>(count));
@@ -24,8 +30,8 @@ Result<DescribeGroupsRequest> decode_describe_groups_request(Reader& in, int16_t
 
 void encode_describe_groups_request(Writer& out, const DescribeGroupsRequest& request,
                                     int16_t version) {
-  group_codec::assert_version(ApiKey::describe_groups, version);
-  group_codec::write_array_length(out, request.groups.size());
+  assert_version(ApiKey::describe_groups, version);
+  write_array_length(out, request.groups.size(), kFlexible);
   for (std::string_view group : request.groups)
     out.string(group);
   if (version >= 3) out.boolean(request.include_authorized_operations);
@@ -35,11 +41,11 @@ namespace {
 
 void write_member(Writer& out, const DescribedGroupMember& member, int16_t version) {
   out.string(member.member_id);
-  if (version >= 4) out.nullable_string(group_codec::as_view(member.group_instance_id));
+  if (version >= 4) out.nullable_string(as_view(member.group_instance_id));
   out.string(member.client_id);
   out.string(member.client_host);
-  out.bytes(group_codec::as_bytes(member.member_metadata));
-  out.bytes(group_codec::as_bytes(member.member_assignment));
+  out.bytes(as_byte_span(member.member_metadata));
+  out.bytes(as_byte_span(member.member_assignment));
 }
 
 void read_members(FieldReader& f, int16_t version, std::vector<DescribedGroupMember>* out) {
@@ -53,13 +59,12 @@ void read_members(FieldReader& f, int16_t version, std::vector<DescribedGroupMem
     member.member_id = f.string("groups[].members[].member_id");
     if (version >= 4) {
       member.group_instance_id =
-          group_codec::to_string(f.nullable_string("groups[].members[].group_instance_id"));
+          to_owned(f.nullable_string("groups[].members[].group_instance_id"));
     }
     member.client_id = f.string("groups[].members[].client_id");
     member.client_host = f.string("groups[].members[].client_host");
-    member.member_metadata = group_codec::to_string(f.bytes("groups[].members[].member_metadata"));
-    member.member_assignment =
-        group_codec::to_string(f.bytes("groups[].members[].member_assignment"));
+    member.member_metadata = to_byte_string(f.bytes("groups[].members[].member_metadata"));
+    member.member_assignment = to_byte_string(f.bytes("groups[].members[].member_assignment"));
   }
 }
 
@@ -67,16 +72,16 @@ void read_members(FieldReader& f, int16_t version, std::vector<DescribedGroupMem
 
 void encode_describe_groups_response(Writer& out, const DescribeGroupsResponse& response,
                                      int16_t version) {
-  group_codec::assert_version(ApiKey::describe_groups, version);
+  assert_version(ApiKey::describe_groups, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
-  group_codec::write_array_length(out, response.groups.size());
+  write_array_length(out, response.groups.size(), kFlexible);
   for (const DescribedGroup& group : response.groups) {
     out.int16(code(group.error));
     out.string(group.group_id);
     out.string(group.group_state);
     out.string(group.protocol_type);
     out.string(group.protocol_data);
-    group_codec::write_array_length(out, group.members.size());
+    write_array_length(out, group.members.size(), kFlexible);
     for (const DescribedGroupMember& member : group.members)
       write_member(out, member, version);
     if (version >= 3) out.int32(group.authorized_operations);
@@ -84,8 +89,8 @@ void encode_describe_groups_response(Writer& out, const DescribeGroupsResponse& 
 }
 
 Result<DescribeGroupsResponse> decode_describe_groups_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::describe_groups, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::describe_groups, version, "response"));
+  FieldReader f(in, kFlexible);
   DescribeGroupsResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   // Each group: error_code, four int16-length strings, members, [authorized_operations].

@@ -14,6 +14,13 @@ std::optional<std::span<const std::byte>> FieldReader::nullable_bytes(const char
   return value;
 }
 
+std::span<const std::byte> FieldReader::bytes(const char* field) {
+  bool is_null = false;
+  std::span<const std::byte> value = note(field, in_.flex_bytes(flexible_, &is_null));
+  if (is_null) fail(field, "null bytes");
+  return value;
+}
+
 int32_t FieldReader::array(const char* field, size_t min_element_bytes) {
   bool is_null = false;
   int32_t n = note(field, flexible_ ? in_.compact_array_length(min_element_bytes, &is_null)
@@ -61,8 +68,13 @@ void FieldReader::fail(const char* field, const char* reason) {
 
 Result<void> FieldReader::finish(ApiKey key, int16_t version, const char* direction) {
   if (in_.ok() && in_.at_end()) return {};
-  std::string message = std::string(api_name(static_cast<int16_t>(key))) + " v" +
-                        std::to_string(version) + " " + direction + ": ";
+  return finish(std::string(api_name(static_cast<int16_t>(key))) + " v" +
+                std::to_string(version) + " " + direction);
+}
+
+Result<void> FieldReader::finish(const std::string& what) {
+  if (in_.ok() && in_.at_end()) return {};
+  std::string message = what + ": ";
   if (!in_.ok()) {
     message += field_ != nullptr ? field_ : "?";
     message += ": ";

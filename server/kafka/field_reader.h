@@ -45,6 +45,8 @@ class FieldReader {
   }
   // nullopt for null bytes.
   std::optional<std::span<const std::byte>> nullable_bytes(const char* field);
+  // Null bytes fail.
+  std::span<const std::byte> bytes(const char* field);
   // The count of an array whose elements take at least `min_element_bytes` each (a count the
   // bytes left cannot hold fails, so no decoder reserves more than the frame could fill); null
   // fails.
@@ -64,6 +66,8 @@ class FieldReader {
   // The decode's outcome: ok when every field was read and no byte is left over. Otherwise
   // invalid_argument naming the message ("Produce v7 request"), the field and the reason.
   Result<void> finish(ApiKey key, int16_t version, const char* direction);
+  // The same for a message that is no API's own ("ConsumerProtocolAssignment v1").
+  Result<void> finish(const std::string& what);
 
  private:
   template <typename T>

@@ -1,15 +1,21 @@
 #include "server/kafka/find_coordinator.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every FindCoordinator version sluiced advertises comes before its flexible versions
+// (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<FindCoordinatorRequest> decode_find_coordinator_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::find_coordinator, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::find_coordinator, version, "request"));
+  FieldReader f(in, kFlexible);
   FindCoordinatorRequest request;
   request.key = f.string("key");
   if (version >= 1) request.key_type = f.int8("key_type");
@@ -19,30 +25,29 @@ Result<FindCoordinatorRequest> decode_find_coordinator_request(Reader& in, int16
 
 void encode_find_coordinator_request(Writer& out, const FindCoordinatorRequest& request,
                                      int16_t version) {
-  group_codec::assert_version(ApiKey::find_coordinator, version);
+  assert_version(ApiKey::find_coordinator, version);
   out.string(request.key);
   if (version >= 1) out.int8(request.key_type);
 }
 
 void encode_find_coordinator_response(Writer& out, const FindCoordinatorResponse& response,
                                       int16_t version) {
-  group_codec::assert_version(ApiKey::find_coordinator, version);
+  assert_version(ApiKey::find_coordinator, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
-  if (version >= 1) out.nullable_string(group_codec::as_view(response.error_message));
+  if (version >= 1) out.nullable_string(as_view(response.error_message));
   out.int32(response.node_id);
   out.string(response.host);
   out.int32(response.port);
 }
 
 Result<FindCoordinatorResponse> decode_find_coordinator_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::find_coordinator, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::find_coordinator, version, "response"));
+  FieldReader f(in, kFlexible);
   FindCoordinatorResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));
-  if (version >= 1)
-    response.error_message = group_codec::to_string(f.nullable_string("error_message"));
+  if (version >= 1) response.error_message = to_owned(f.nullable_string("error_message"));
   response.node_id = f.int32("node_id");
   response.host = std::string(f.string("host"));
   response.port = f.int32("port");

@@ -1,15 +1,20 @@
 #include "server/kafka/heartbeat.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every Heartbeat version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<HeartbeatRequest> decode_heartbeat_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::heartbeat, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::heartbeat, version, "request"));
+  FieldReader f(in, kFlexible);
   HeartbeatRequest request;
   request.group_id = f.string("group_id");
   request.generation_id = f.int32("generation_id");
@@ -20,7 +25,7 @@ Result<HeartbeatRequest> decode_heartbeat_request(Reader& in, int16_t version) {
 }
 
 void encode_heartbeat_request(Writer& out, const HeartbeatRequest& request, int16_t version) {
-  group_codec::assert_version(ApiKey::heartbeat, version);
+  assert_version(ApiKey::heartbeat, version);
   out.string(request.group_id);
   out.int32(request.generation_id);
   out.string(request.member_id);
@@ -28,14 +33,14 @@ void encode_heartbeat_request(Writer& out, const HeartbeatRequest& request, int1
 }
 
 void encode_heartbeat_response(Writer& out, const HeartbeatResponse& response, int16_t version) {
-  group_codec::assert_version(ApiKey::heartbeat, version);
+  assert_version(ApiKey::heartbeat, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
 }
 
 Result<HeartbeatResponse> decode_heartbeat_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::heartbeat, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::heartbeat, version, "response"));
+  FieldReader f(in, kFlexible);
   HeartbeatResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));

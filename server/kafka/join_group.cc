@@ -1,15 +1,21 @@
 #include "server/kafka/join_group.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
+#include "server/kafka/opaque_bytes.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every JoinGroup version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<JoinGroupRequest> decode_join_group_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::join_group, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::join_group, version, "request"));
+  FieldReader f(in, kFlexible);
   JoinGroupRequest request;
   request.group_id = f.string("group_id");
   request.session_timeout_ms = f.int32("session_timeout_ms");
@@ -30,14 +36,14 @@ Result<JoinGroupRequest> decode_join_group_request(Reader& in, int16_t version) 
 }
 
 void encode_join_group_request(Writer& out, const JoinGroupRequest& request, int16_t version) {
-  group_codec::assert_version(ApiKey::join_group, version);
+  assert_version(ApiKey::join_group, version);
   out.string(request.group_id);
   out.int32(request.session_timeout_ms);
   if (version >= 1) out.int32(request.rebalance_timeout_ms);
   out.string(request.member_id);
   if (version >= 5) out.nullable_string(request.group_instance_id);
   out.string(request.protocol_type);
-  group_codec::write_array_length(out, request.protocols.size());
+  write_array_length(out, request.protocols.size(), kFlexible);
   for (const JoinGroupProtocol& protocol : request.protocols) {
     out.string(protocol.name);
     out.bytes(protocol.metadata);
@@ -45,24 +51,24 @@ void encode_join_group_request(Writer& out, const JoinGroupRequest& request, int
 }
 
 void encode_join_group_response(Writer& out, const JoinGroupResponse& response, int16_t version) {
-  group_codec::assert_version(ApiKey::join_group, version);
+  assert_version(ApiKey::join_group, version);
   if (version >= 2) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
   out.int32(response.generation_id);
   out.string(response.protocol_name);
   out.string(response.leader);
   out.string(response.member_id);
-  group_codec::write_array_length(out, response.members.size());
+  write_array_length(out, response.members.size(), kFlexible);
   for (const JoinGroupMember& member : response.members) {
     out.string(member.member_id);
-    if (version >= 5) out.nullable_string(group_codec::as_view(member.group_instance_id));
-    out.bytes(group_codec::as_bytes(member.metadata));
+    if (version >= 5) out.nullable_string(as_view(member.group_instance_id));
+    out.bytes(as_byte_span(member.metadata));
   }
 }
 
 Result<JoinGroupResponse> decode_join_group_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::join_group, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::join_group, version, "response"));
+  FieldReader f(in, kFlexible);
   JoinGroupResponse response;
   if (version >= 2) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));
@@ -77,10 +83,9 @@ Result<JoinGroupResponse> decode_join_group_response(Reader& in, int16_t version
     JoinGroupMember& member = response.members.emplace_back();
     member.member_id = f.string("members[].member_id");
     if (version >= 5) {
-      member.group_instance_id =
-          group_codec::to_string(f.nullable_string("members[].group_instance_id"));
+      member.group_instance_id = to_owned(f.nullable_string("members[].group_instance_id"));
     }
-    member.metadata = group_codec::to_string(f.bytes("members[].metadata"));
+    member.metadata = to_byte_string(f.bytes("members[].metadata"));
   }
   SLUICE_TRY(f.finish(ApiKey::join_group, version, "response"));
   return response;

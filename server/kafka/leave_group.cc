@@ -2,15 +2,20 @@
 
 #include "io/assert.h"
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every LeaveGroup version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<LeaveGroupRequest> decode_leave_group_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::leave_group, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::leave_group, version, "request"));
+  FieldReader f(in, kFlexible);
   LeaveGroupRequest request;
   request.group_id = f.string("group_id");
   if (version < 3) {
@@ -30,14 +35,14 @@ Result<LeaveGroupRequest> decode_leave_group_request(Reader& in, int16_t version
 }
 
 void encode_leave_group_request(Writer& out, const LeaveGroupRequest& request, int16_t version) {
-  group_codec::assert_version(ApiKey::leave_group, version);
+  assert_version(ApiKey::leave_group, version);
   out.string(request.group_id);
   if (version < 3) {
     SLUICE_ASSERT_MSG(request.members.size() == 1, "LeaveGroup v0-2 names exactly one member");
     out.string(request.members.front().member_id);
     return;
   }
-  group_codec::write_array_length(out, request.members.size());
+  write_array_length(out, request.members.size(), kFlexible);
   for (const LeaveGroupMember& member : request.members) {
     out.string(member.member_id);
     out.nullable_string(member.group_instance_id);
@@ -45,21 +50,21 @@ void encode_leave_group_request(Writer& out, const LeaveGroupRequest& request, i
 }
 
 void encode_leave_group_response(Writer& out, const LeaveGroupResponse& response, int16_t version) {
-  group_codec::assert_version(ApiKey::leave_group, version);
+  assert_version(ApiKey::leave_group, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
   if (version < 3) return;
-  group_codec::write_array_length(out, response.members.size());
+  write_array_length(out, response.members.size(), kFlexible);
   for (const LeaveGroupMemberResponse& member : response.members) {
     out.string(member.member_id);
-    out.nullable_string(group_codec::as_view(member.group_instance_id));
+    out.nullable_string(as_view(member.group_instance_id));
     out.int16(code(member.error));
   }
 }
 
 Result<LeaveGroupResponse> decode_leave_group_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::leave_group, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::leave_group, version, "response"));
+  FieldReader f(in, kFlexible);
   LeaveGroupResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));
@@ -70,8 +75,7 @@ Result<LeaveGroupResponse> decode_leave_group_response(Reader& in, int16_t versi
     for (int32_t i = 0; i < count && f.ok(); ++i) {
       LeaveGroupMemberResponse& member = response.members.emplace_back();
       member.member_id = f.string("members[].member_id");
-      member.group_instance_id =
-          group_codec::to_string(f.nullable_string("members[].group_instance_id"));
+      member.group_instance_id = to_owned(f.nullable_string("members[].group_instance_id"));
       member.error = static_cast<ErrorCode>(f.int16("members[].error_code"));
     }
   }

@@ -1,29 +1,34 @@
 #include "server/kafka/list_groups.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every ListGroups version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<ListGroupsRequest> decode_list_groups_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::list_groups, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::list_groups, version, "request"));
+  FieldReader f(in, kFlexible);
   SLUICE_TRY(f.finish(ApiKey::list_groups, version, "request"));
   return ListGroupsRequest{};
 }
 
 void encode_list_groups_request(Writer& /*out*/, const ListGroupsRequest& /*request*/,
                                 int16_t version) {
-  group_codec::assert_version(ApiKey::list_groups, version);
+  assert_version(ApiKey::list_groups, version);
 }
 
 void encode_list_groups_response(Writer& out, const ListGroupsResponse& response, int16_t version) {
-  group_codec::assert_version(ApiKey::list_groups, version);
+  assert_version(ApiKey::list_groups, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
-  group_codec::write_array_length(out, response.groups.size());
+  write_array_length(out, response.groups.size(), kFlexible);
   for (const ListedGroup& group : response.groups) {
     out.string(group.group_id);
     out.string(group.protocol_type);
@@ -31,8 +36,8 @@ void encode_list_groups_response(Writer& out, const ListGroupsResponse& response
 }
 
 Result<ListGroupsResponse> decode_list_groups_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::list_groups, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::list_groups, version, "response"));
+  FieldReader f(in, kFlexible);
   ListGroupsResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));

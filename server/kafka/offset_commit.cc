@@ -1,13 +1,14 @@
 #include "server/kafka/offset_commit.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
-
 namespace {
+
+// Every OffsetCommit version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
 
 void read_partitions(FieldReader& f, int16_t version, std::vector<OffsetCommitPartition>* out) {
   // partition_index, committed_offset, [leader epoch], [timestamp], metadata (int16 length).
@@ -31,8 +32,8 @@ void read_partitions(FieldReader& f, int16_t version, std::vector<OffsetCommitPa
 }  // namespace
 
 Result<OffsetCommitRequest> decode_offset_commit_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::offset_commit, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::offset_commit, version, "request"));
+  FieldReader f(in, kFlexible);
   OffsetCommitRequest request;
   request.group_id = f.string("group_id");
   if (version >= 1) {
@@ -55,7 +56,7 @@ Result<OffsetCommitRequest> decode_offset_commit_request(Reader& in, int16_t ver
 
 void encode_offset_commit_request(Writer& out, const OffsetCommitRequest& request,
                                   int16_t version) {
-  group_codec::assert_version(ApiKey::offset_commit, version);
+  assert_version(ApiKey::offset_commit, version);
   out.string(request.group_id);
   if (version >= 1) {
     out.int32(request.generation_id);
@@ -63,10 +64,10 @@ void encode_offset_commit_request(Writer& out, const OffsetCommitRequest& reques
   }
   if (version >= 7) out.nullable_string(request.group_instance_id);
   if (version >= 2 && version <= 4) out.int64(request.retention_time_ms);
-  group_codec::write_array_length(out, request.topics.size());
+  write_array_length(out, request.topics.size(), kFlexible);
   for (const OffsetCommitTopic& topic : request.topics) {
     out.string(topic.name);
-    group_codec::write_array_length(out, topic.partitions.size());
+    write_array_length(out, topic.partitions.size(), kFlexible);
     for (const OffsetCommitPartition& partition : topic.partitions) {
       out.int32(partition.partition_index);
       out.int64(partition.committed_offset);
@@ -79,12 +80,12 @@ void encode_offset_commit_request(Writer& out, const OffsetCommitRequest& reques
 
 void encode_offset_commit_response(Writer& out, const OffsetCommitResponse& response,
                                    int16_t version) {
-  group_codec::assert_version(ApiKey::offset_commit, version);
+  assert_version(ApiKey::offset_commit, version);
   if (version >= 3) out.int32(response.throttle_time_ms);
-  group_codec::write_array_length(out, response.topics.size());
+  write_array_length(out, response.topics.size(), kFlexible);
   for (const OffsetCommitTopicResponse& topic : response.topics) {
     out.string(topic.name);
-    group_codec::write_array_length(out, topic.partitions.size());
+    write_array_length(out, topic.partitions.size(), kFlexible);
     for (const OffsetCommitPartitionResponse& partition : topic.partitions) {
       out.int32(partition.partition_index);
       out.int16(code(partition.error));
@@ -93,8 +94,8 @@ void encode_offset_commit_response(Writer& out, const OffsetCommitResponse& resp
 }
 
 Result<OffsetCommitResponse> decode_offset_commit_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::offset_commit, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::offset_commit, version, "response"));
+  FieldReader f(in, kFlexible);
   OffsetCommitResponse response;
   if (version >= 3) response.throttle_time_ms = f.int32("throttle_time_ms");
   int32_t topic_count = f.array("topics", 6);

@@ -2,15 +2,20 @@
 
 #include "io/assert.h"
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every OffsetFetch version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<OffsetFetchRequest> decode_offset_fetch_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::offset_fetch, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::offset_fetch, version, "request"));
+  FieldReader f(in, kFlexible);
   OffsetFetchRequest request;
   request.group_id = f.string("group_id");
   // Each topic: name (int16 length) and partition_indexes (int32 count).
@@ -31,33 +36,33 @@ Result<OffsetFetchRequest> decode_offset_fetch_request(Reader& in, int16_t versi
 }
 
 void encode_offset_fetch_request(Writer& out, const OffsetFetchRequest& request, int16_t version) {
-  group_codec::assert_version(ApiKey::offset_fetch, version);
+  assert_version(ApiKey::offset_fetch, version);
   out.string(request.group_id);
   if (!request.topics) {
     SLUICE_ASSERT_MSG(version >= 2, "OffsetFetch asks for all topics from v2 only");
     out.array_length(-1);
     return;
   }
-  group_codec::write_array_length(out, request.topics->size());
+  write_array_length(out, request.topics->size(), kFlexible);
   for (const OffsetFetchTopic& topic : *request.topics) {
     out.string(topic.name);
-    group_codec::write_int32_array(out, topic.partition_indexes);
+    write_int32_array(out, topic.partition_indexes, kFlexible);
   }
 }
 
 void encode_offset_fetch_response(Writer& out, const OffsetFetchResponse& response,
                                   int16_t version) {
-  group_codec::assert_version(ApiKey::offset_fetch, version);
+  assert_version(ApiKey::offset_fetch, version);
   if (version >= 3) out.int32(response.throttle_time_ms);
-  group_codec::write_array_length(out, response.topics.size());
+  write_array_length(out, response.topics.size(), kFlexible);
   for (const OffsetFetchTopicResponse& topic : response.topics) {
     out.string(topic.name);
-    group_codec::write_array_length(out, topic.partitions.size());
+    write_array_length(out, topic.partitions.size(), kFlexible);
     for (const OffsetFetchPartitionResponse& partition : topic.partitions) {
       out.int32(partition.partition_index);
       out.int64(partition.committed_offset);
       if (version >= 5) out.int32(partition.committed_leader_epoch);
-      out.nullable_string(group_codec::as_view(partition.metadata));
+      out.nullable_string(as_view(partition.metadata));
       out.int16(code(partition.error));
     }
   }
@@ -79,8 +84,7 @@ void read_partitions(FieldReader& f, int16_t version,
     if (version >= 5) {
       partition.committed_leader_epoch = f.int32("topics[].partitions[].committed_leader_epoch");
     }
-    partition.metadata =
-        group_codec::to_string(f.nullable_string("topics[].partitions[].metadata"));
+    partition.metadata = to_owned(f.nullable_string("topics[].partitions[].metadata"));
     partition.error = static_cast<ErrorCode>(f.int16("topics[].partitions[].error_code"));
   }
 }
@@ -88,8 +92,8 @@ void read_partitions(FieldReader& f, int16_t version,
 }  // namespace
 
 Result<OffsetFetchResponse> decode_offset_fetch_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::offset_fetch, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::offset_fetch, version, "response"));
+  FieldReader f(in, kFlexible);
   OffsetFetchResponse response;
   if (version >= 3) response.throttle_time_ms = f.int32("throttle_time_ms");
   int32_t count = f.array("topics", 6);

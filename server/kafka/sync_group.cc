@@ -1,15 +1,21 @@
 #include "server/kafka/sync_group.h"
 
 #include "server/kafka/api_keys.h"
-#include "server/kafka/group_fields.h"
+#include "server/kafka/field_reader.h"
+#include "server/kafka/opaque_bytes.h"
 
 namespace sluice::server::kafka {
 
-using group_codec::FieldReader;
+namespace {
+
+// Every SyncGroup version sluiced advertises comes before its flexible versions (api_keys.cc).
+constexpr bool kFlexible = false;
+
+}  // namespace
 
 Result<SyncGroupRequest> decode_sync_group_request(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::sync_group, version, "request"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::sync_group, version, "request"));
+  FieldReader f(in, kFlexible);
   SyncGroupRequest request;
   request.group_id = f.string("group_id");
   request.generation_id = f.int32("generation_id");
@@ -28,12 +34,12 @@ Result<SyncGroupRequest> decode_sync_group_request(Reader& in, int16_t version) 
 }
 
 void encode_sync_group_request(Writer& out, const SyncGroupRequest& request, int16_t version) {
-  group_codec::assert_version(ApiKey::sync_group, version);
+  assert_version(ApiKey::sync_group, version);
   out.string(request.group_id);
   out.int32(request.generation_id);
   out.string(request.member_id);
   if (version >= 3) out.nullable_string(request.group_instance_id);
-  group_codec::write_array_length(out, request.assignments.size());
+  write_array_length(out, request.assignments.size(), kFlexible);
   for (const SyncGroupAssignment& assignment : request.assignments) {
     out.string(assignment.member_id);
     out.bytes(assignment.assignment);
@@ -41,19 +47,19 @@ void encode_sync_group_request(Writer& out, const SyncGroupRequest& request, int
 }
 
 void encode_sync_group_response(Writer& out, const SyncGroupResponse& response, int16_t version) {
-  group_codec::assert_version(ApiKey::sync_group, version);
+  assert_version(ApiKey::sync_group, version);
   if (version >= 1) out.int32(response.throttle_time_ms);
   out.int16(code(response.error));
-  out.bytes(group_codec::as_bytes(response.assignment));
+  out.bytes(as_byte_span(response.assignment));
 }
 
 Result<SyncGroupResponse> decode_sync_group_response(Reader& in, int16_t version) {
-  SLUICE_TRY(group_codec::check_version(ApiKey::sync_group, version, "response"));
-  FieldReader f(in);
+  SLUICE_TRY(check_version(ApiKey::sync_group, version, "response"));
+  FieldReader f(in, kFlexible);
   SyncGroupResponse response;
   if (version >= 1) response.throttle_time_ms = f.int32("throttle_time_ms");
   response.error = static_cast<ErrorCode>(f.int16("error_code"));
-  response.assignment = group_codec::to_string(f.bytes("assignment"));
+  response.assignment = to_byte_string(f.bytes("assignment"));
   SLUICE_TRY(f.finish(ApiKey::sync_group, version, "response"));
   return response;
 }
