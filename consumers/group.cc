@@ -67,12 +67,7 @@ GroupResult<JoinResult> Group::rejoin(const JoinRequest& request, const GroupCon
                                                         "': join again without a member id"};
   }
   if (auto checked = check_strategy(request); !checked) return checked.failure();
-  Member& member = found->second;
-  if (member.kafka()) {
-    return GroupFailure{GroupError::inconsistent_protocol,
-                        "member '" + member.id + "' joined group '" + name_ +
-                            "' as a Kafka client: it cannot join as a sluice consumer"};
-  }
+  Member& member = found->second;  // native: check_strategy refuses a Kafka-mode group
   const bool changed = update_member(member, request);
   strategy_ = request.strategy;
   if (state_ == GroupState::stable && !changed) {

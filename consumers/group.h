@@ -15,11 +15,13 @@
 // - A member not heard from (join, heartbeat, sync or accepted commit) for its session timeout
 //   is removed at the next tick().
 // - The leader of a generation is the previous leader when it is still a member, else the
-//   member that rejoined first.
+//   member that joined this rebalance first.
 //
 // Completing a rebalance is two steps: finish_join() (generation + 1, leader chosen), then the
 // assignment. A native group computes it at once (install()) and becomes stable. A Kafka-mode
 // group (client-side assignment; the rules are Kafka's) instead:
+// - admits a member only with the members' protocol type and a protocol that every member
+//   lists (else inconsistent_protocol), so that the members always share one;
 // - chooses the protocol (consumers/protocol_choice.h) and waits in completing_rebalance until
 //   the leader's sync() brings every member's assignment bytes; then it is stable;
 // - rebalances also when its leader joins again while stable (the leader's way of asking for
@@ -30,6 +32,8 @@
 //   hold the group;
 // - hands out member ids with member_id_required when asked to; such a pending id joins only
 //   when the client sends it back, and is forgotten after the session timeout;
+// - lets a static member (instance id) that joins without its member id replace the member
+//   holding its instance id (a rebalance, where Kafka would keep the generation);
 // - waits, when a rebalance begins in an empty group, for the initial rebalance delay (extended
 //   by each new member up to the rebalance timeout), so that members starting together form one
 //   generation.
