@@ -31,10 +31,15 @@ class Session {
   // (0 when there was none), which keeps a busy shard from sleeping.
   virtual size_t poll(int64_t now_ms) = 0;
 
-  // The bytes ready to send, in order. The connection sends a prefix and reports it with
-  // sent(); the span stays valid until the next call on the session.
-  virtual std::span<const std::byte> pending_output() const = 0;
+  // The bytes ready to send, in order. The connection sends them while other calls go on, so
+  // they must stay valid and unchanged until sent() reports them, however much output the
+  // session adds meanwhile (keep two buffers: the one being sent and the one being filled).
+  // The connection sends the whole span, then calls sent(span.size()), and only then asks for
+  // more.
+  virtual std::span<const std::byte> pending_output() = 0;
   virtual void sent(size_t bytes) = 0;
+  // True when output is waiting (cheap; does not swap buffers).
+  virtual bool has_output() const = 0;
 
   // True while the session takes no more input: its in-flight request limit is reached, or
   // its output is backed up past its bound. The connection stops reading until it clears.
