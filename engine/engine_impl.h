@@ -7,6 +7,7 @@
 // released. Shards, the catalog and the group coordinator have their own contracts.
 #pragma once
 
+#include "engine/producer_ids.h"
 #include "engine/shard.h"
 #include "engine/topic.h"
 #include "engine/topic_catalog.h"
@@ -86,6 +87,14 @@ struct Engine::Impl {
   Result<std::shared_ptr<engine::PartitionSlot>> find_partition(std::string_view topic,
                                                                 int32_t partition) const;
   engine::Shard& shard(uint32_t id) { return *shards[id]; }
+
+  // producer_ids.cc: Kafka's InitProducerId. A new producer id, never handed out before by this
+  // data directory, at epoch 0. Any thread; blocks on a file write and two syncs at the first
+  // call and once per kProducerIdBlock ids (call it off a shard thread, or accept that).
+  // Errors: corruption (a damaged producer_ids file), the I/O errors.
+  Result<engine::ProducerIdAndEpoch> init_producer_id();
+  std::once_flag producer_ids_once;
+  std::unique_ptr<engine::ProducerIds> producer_ids;  // made by init_producer_id()
   // The shard that owns partition p of topic t: xxh3(t, p) % shards (DESIGN.md).
   uint32_t shard_of(std::string_view topic, int32_t partition) const;
 };
