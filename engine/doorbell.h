@@ -22,10 +22,15 @@ namespace sluice::engine {
 // costs, so that steady traffic never sleeps and an idle thread stops burning its core soon.
 inline constexpr std::chrono::microseconds kSpinBeforePark{50};
 
+class Shard;
+
 class Doorbell {
  public:
   // Wakes the waiter if it sleeps. Call it after the change that makes ready() true.
   void ring();
+  // For a waiter that does not wait in wait() but in a shard's loop (the server's producers
+  // live on shard threads): ring() also wakes that shard. Set before the bell is shared.
+  void also_wake(Shard* shard) { also_wake_ = shard; }
   // Returns true once ready() holds, false when `until` passes first.
   template <typename Ready>
   bool wait(WaitStrategy strategy, std::chrono::steady_clock::time_point until, Ready&& ready);
@@ -43,6 +48,7 @@ class Doorbell {
   // Set (seq_cst) by a waiter about to sleep, read (seq_cst) by ring(): either the waiter sees
   // the change that made it ready, or the ringer sees that it must wake it.
   std::atomic<bool> sleeping_{false};
+  Shard* also_wake_ = nullptr;  // written before the bell is shared, read-only after
 };
 
 template <typename Ready>

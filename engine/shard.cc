@@ -60,6 +60,15 @@ void Shard::wake() {
   if (sleeping_.fetch_add(0, std::memory_order_seq_cst) != 0) fs_->wake();
 }
 
+void Shard::attach(ShardService* service) {
+  SLUICE_ASSERT(service != nullptr);
+  run([this, service] { services_.push_back(service); });
+}
+
+void Shard::detach(ShardService* service) {
+  run([this, service] { std::erase(services_, service); });
+}
+
 void Shard::adopt(std::shared_ptr<PartitionSlot> slot) {
   SLUICE_ASSERT(on_shard_thread());
   SLUICE_ASSERT(slot->log != nullptr);
@@ -78,6 +87,8 @@ void Shard::loop() {
     size_t work = run_tasks();
     work += drain_channels();
     work += fs_->poll(std::chrono::microseconds(0));
+    for (ShardService* service : services_)
+      work += service->poll();
     // The clock costs as much as a round: look at it every 1024 rounds.
     if ((round & 1023) == 0 && std::chrono::steady_clock::now() >= next_retention_) {
       apply_retention();

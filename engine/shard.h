@@ -14,6 +14,7 @@
 #pragma once
 
 #include "engine/produce_batch.h"
+#include "engine/shard_service.h"
 #include "engine/topic.h"
 #include "io/file_system.h"
 
@@ -53,6 +54,8 @@ class Shard {
   // Synchronous calls of this file system are safe from any thread; asynchronous ones belong to
   // the shard thread.
   io::FileSystem& fs() { return *fs_; }
+  // The shard's io_uring ring (under fs()), for its services' sockets: shard thread only.
+  io::Ring& ring() { return *fs_->ring(); }
 
   // Queues `task` to run on the shard thread.
   void post(std::function<void()> task);
@@ -63,6 +66,11 @@ class Shard {
   void add_channel(std::shared_ptr<Channel> channel);
   // Wakes the shard if it sleeps. Producers call it after pushing to a channel.
   void wake();
+  // Attaches a service (polled every round from now on) or detaches it (not polled after
+  // detach returns); both wait for the shard thread. The caller keeps the service alive while
+  // it is attached, and does not call these from the shard thread's own services.
+  void attach(ShardService* service);
+  void detach(ShardService* service);
 
   // ---- Shard thread only ----
   bool on_shard_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
@@ -96,6 +104,7 @@ class Shard {
 
   std::vector<std::shared_ptr<Channel>> channels_;        // shard thread
   std::vector<std::shared_ptr<PartitionSlot>> slots_;     // shard thread
+  std::vector<ShardService*> services_;                   // shard thread
   std::chrono::steady_clock::time_point next_retention_;  // shard thread
   // 1 (seq_cst) while the shard sleeps in poll; wake() reads it with a seq_cst
   // read-modify-write after its caller's push, so one of them sees the other.

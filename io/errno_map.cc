@@ -76,7 +76,19 @@ Errc errno_to_errc(int err) {
     case ECANCELED:
     case EPIPE:
     case ECONNRESET:
+    // Sockets: the peer went away, or the connection was shut down under the operation.
+    case ECONNABORTED:
+    case ENOTCONN:
+    case ESHUTDOWN:
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
       return Errc::closed;
+    case EADDRINUSE:
+      return Errc::busy;
+    case EADDRNOTAVAIL:
+    case ENOTSOCK:
+      return Errc::invalid_argument;
     case ETIME:
     case ETIMEDOUT:
       return Errc::timed_out;

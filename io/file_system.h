@@ -125,6 +125,10 @@ class FileSystem {
   // call it (a producer waking its parked shard); it costs a system call, so callers wake only
   // a poller that said it is going to sleep.
   virtual void wake() = 0;
+
+  // The io_uring Ring under the asynchronous calls, for the polling thread's other operations
+  // (sockets); nullptr for a file system without one (the in-memory twin).
+  virtual class Ring* ring() { return nullptr; }
 };
 
 }  // namespace sluice::io

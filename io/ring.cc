@@ -140,11 +140,21 @@ void Ring::Impl::on_result(IoOp& op, int res) {
     case OpKind::write:
     case OpKind::writev:
     case OpKind::read:
+    case OpKind::send:
       on_transfer(op, res);
       return;
+    case OpKind::recv:
+      // One receive is one completion, whatever its size: the caller parses what came.
+      if (res >= 0) return finish(op, static_cast<uint64_t>(res));
+      return fail(op, -res);
     case OpKind::timeout:
       // -ETIME is how a pure timer reports that its time ran out: the expected outcome.
       if (res == -ETIME || res >= 0) return finish(op, 0);
+      return fail(op, -res);
+    case OpKind::accept:
+      // A connection that died in the backlog before we took it: wait for the next one.
+      if (res == -ECONNABORTED) return start(op);
+      if (res >= 0) return finish(op, static_cast<uint64_t>(res));
       return fail(op, -res);
     case OpKind::openat:
     case OpKind::close:
@@ -316,6 +326,25 @@ void Ring::timeout(IoOp& op, std::chrono::nanoseconds duration) {
   SLUICE_ASSERT(duration.count() >= 0);
   impl_->begin(op, OpKind::timeout, -1);
   op.state.offset = static_cast<uint64_t>(duration.count());
+  impl_->start(op);
+}
+
+void Ring::accept(IoOp& op, int listen_fd) {
+  impl_->begin(op, OpKind::accept, listen_fd);
+  impl_->start(op);
+}
+
+void Ring::recv(IoOp& op, int fd, void* out, uint64_t length) {
+  SLUICE_ASSERT(length > 0);
+  impl_->begin(op, OpKind::recv, fd);
+  set_transfer(op, 0, out, length);
+  impl_->start(op);
+}
+
+void Ring::send(IoOp& op, int fd, const void* data, uint64_t length) {
+  SLUICE_ASSERT(length > 0);
+  impl_->begin(op, OpKind::send, fd);
+  set_transfer(op, 0, const_cast<void*>(data), length);
   impl_->start(op);
 }
 

@@ -59,6 +59,16 @@ class Ring {
   // Completes after `duration` with value 0 (not an error).
   void timeout(IoOp& op, std::chrono::nanoseconds duration);
 
+  // Sockets (io/socket.h makes them). Result value of accept: the new connection's descriptor
+  // (close-on-exec). recv: the bytes received, at most `length`, 0 when the peer closed. send:
+  // always `length` (short sends are continued; MSG_NOSIGNAL: a closed peer is Errc::closed,
+  // never SIGPIPE).
+  void accept(IoOp& op, int listen_fd);
+  void recv(IoOp& op, int fd, void* out, uint64_t length);
+  void send(IoOp& op, int fd, const void* data, uint64_t length);
+  // (To end a socket's operations in flight, shut it down: io/socket.h shutdown_socket. A
+  // pending recv then completes with 0, a send with Errc::closed, an accept with an error.)
+
   // Submits queued operations, then runs completed callbacks; when none is ready, waits up to
   // `wait` for one. Returns the number of callbacks run.
   size_t run(std::chrono::nanoseconds wait);

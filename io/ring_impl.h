@@ -30,6 +30,9 @@ namespace sluice::io {
 //              the pair's round of CQEs (see PairRound)
 //   fallocate  offset, length, file.id = the mode
 //   timeout    offset = the duration in ns; data = its timespec slot while in the kernel
+//   accept     fd = the listening socket
+//   recv       data, length (one receive: completes with whatever arrived; 0 = peer closed)
+//   send       data, length, done (short sends continued until all is sent)
 enum class OpKind : uint8_t {
   none = 0,
   openat,
@@ -39,7 +42,10 @@ enum class OpKind : uint8_t {
   read,
   fsync,
   fallocate,
-  timeout
+  timeout,
+  accept,
+  recv,
+  send
 };
 
 inline OpKind op_kind(const IoOp& op) {
@@ -99,6 +105,7 @@ struct Ring::Impl {
   void drain_overflow();
   bool try_prepare(IoOp& op);
   void submit();
+
   size_t reap();
   void on_result(IoOp& op, int res);
   void on_transfer(IoOp& op, int res);

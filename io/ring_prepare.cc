@@ -3,6 +3,7 @@
 #include "io/assert.h"
 #include "io/ring_impl.h"
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -78,6 +79,15 @@ void Ring::Impl::prepare(io_uring_sqe* sqe, IoOp& op) {
       io_uring_prep_timeout(sqe, ts, 0, 0);  // count 0: a pure timer
       break;
     }
+    case OpKind::accept:
+      io_uring_prep_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC);
+      break;
+    case OpKind::recv:
+      io_uring_prep_recv(sqe, fd, op.state.data, chunk(op), 0);
+      break;
+    case OpKind::send:
+      io_uring_prep_send(sqe, fd, op.state.data + op.state.done, chunk(op), MSG_NOSIGNAL);
+      break;
     case OpKind::none:
       SLUICE_UNREACHABLE("submitting an IoOp that carries no operation");
   }
@@ -113,6 +123,12 @@ std::string Ring::Impl::describe(const IoOp& op) {
              std::to_string(op.state.length);
     case OpKind::timeout:
       return "timeout";
+    case OpKind::accept:
+      return "accept fd " + fd;
+    case OpKind::recv:
+      return "recv fd " + fd;
+    case OpKind::send:
+      return "send fd " + fd;
     case OpKind::none:
       break;
   }

@@ -106,6 +106,7 @@ class UringFileSystem final : public FileSystem {
   }
   size_t in_flight() const override { return ring_->in_flight() - (wake_armed_ ? 1 : 0); }
   void wake() override { posix::signal_eventfd(wake_fd_); }
+  Ring* ring() override { return ring_.get(); }
 
  private:
   // A handle that was never opened is a caller's bug, not an operating error.

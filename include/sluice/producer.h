@@ -74,6 +74,8 @@ class Producer {
   uint64_t in_flight_bytes() const;
 
   struct Impl;
+  // sluice's own layers reach the inside through this; embedders have no use for it.
+  Impl& impl() { return *impl_; }
 
  private:
   friend class Engine;

@@ -1,0 +1,61 @@
+#include "server/shard_context.h"
+
+#include "engine/doorbell.h"
+#include "engine/producer_impl.h"
+#include "engine/shard.h"
+#include "io/assert.h"
+#include "server/offloader.h"
+
+#include <chrono>
+
+namespace sluice::server {
+
+ShardContext::ShardContext(Engine& engine, engine::Shard& shard, Offloader& offloader,
+                           Metrics& metrics, const ServerOptions& options)
+    : engine_(engine), shard_(shard), offloader_(offloader), metrics_(metrics), options_(options) {}
+
+ShardContext::~ShardContext() = default;
+
+uint32_t ShardContext::shard_id() const {
+  return shard_.id();
+}
+
+Producer& ShardContext::producer(Durability durability) {
+  auto& slot = producers_[static_cast<size_t>(durability)];
+  if (!slot) {
+    ProducerOptions options;
+    options.durability = durability;
+    options.on_full = OnFull::fail;  // a shard thread never waits
+    options.linger = std::chrono::microseconds(0);
+    Result<Producer> made = engine_.producer(options);
+    SLUICE_ASSERT_MSG(made.ok(), "a server producer could not be made");
+    slot = std::make_unique<Producer>(std::move(*made));
+    // Completions come back to this shard's thread: let them wake it.
+    slot->impl().bell->also_wake(&shard_);
+  }
+  return *slot;
+}
+
+size_t ShardContext::poll_producers() {
+  size_t ran = 0;
+  for (auto& producer : producers_) {
+    if (producer) ran += producer->poll();
+  }
+  return ran;
+}
+
+void ShardContext::offload(std::function<void()> work, std::function<void()> done) {
+  engine::Shard* shard = &shard_;
+  offloader_.submit([shard, work = std::move(work), done = std::move(done)]() mutable {
+    work();
+    shard->post(std::move(done));
+  });
+}
+
+int64_t ShardContext::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace sluice::server
