@@ -1,148 +1,129 @@
 #include "server/kafka/find_coordinator.h"
 
-#include "tests/server/kafka/group_codec_testing.h"
+#include "server/kafka/api_keys.h"
+#include "tests/server/kafka/codec_testing.h"
 
 #include <gtest/gtest.h>
 
 namespace sluice::server::kafka {
 namespace {
 
-using testing::hex;
+using namespace codec_testing;
 
-constexpr int16_t kMaxVersion = 2;
+constexpr int16_t kMin = 0;
+constexpr int16_t kMax = 2;
 
-FindCoordinatorRequest sample_request() {
-  FindCoordinatorRequest request;
-  request.key = "orders-group";
-  request.key_type = static_cast<int8_t>(CoordinatorKeyType::transaction);
-  return request;
+auto decode_request(int16_t version) {
+  return [version](Reader& in) { return decode_find_coordinator_request(in, version); };
+}
+auto decode_response(int16_t version) {
+  return [version](Reader& in) { return decode_find_coordinator_response(in, version); };
+}
+std::vector<std::byte> request_bytes(const FindCoordinatorRequest& r, int16_t version) {
+  return encoded([&](Writer& w) { encode_find_coordinator_request(w, r, version); });
+}
+std::vector<std::byte> response_bytes(const FindCoordinatorResponse& r, int16_t version) {
+  return encoded([&](Writer& w) { encode_find_coordinator_response(w, r, version); });
 }
 
 FindCoordinatorResponse sample_response() {
-  FindCoordinatorResponse response;
-  response.throttle_time_ms = 7;
-  response.error = ErrorCode::coordinator_not_available;
-  response.error_message = "loading";
-  response.node_id = 3;
-  response.host = "127.0.0.1";
-  response.port = 9092;
-  return response;
+  FindCoordinatorResponse r;
+  r.throttle_time_ms = 7;
+  r.error = ErrorCode::coordinator_not_available;
+  r.error_message = "loading";
+  r.node_id = 3;
+  r.host = "127.0.0.1";
+  r.port = 9092;
+  return r;
 }
 
 // What survives a trip at `version`: the fields it lacks come back as their defaults.
-FindCoordinatorResponse at_version(FindCoordinatorResponse response, int16_t version) {
+FindCoordinatorResponse at_version(FindCoordinatorResponse r, int16_t version) {
   if (version < 1) {
-    response.throttle_time_ms = 0;
-    response.error_message.reset();
+    r.throttle_time_ms = 0;
+    r.error_message.reset();
   }
-  return response;
+  return r;
 }
 
-std::vector<std::byte> encode_request(const FindCoordinatorRequest& request, int16_t version) {
-  Writer w;
-  encode_find_coordinator_request(w, request, version);
-  return w.buffer();
+TEST(FindCoordinatorTest, CoversTheAdvertisedRange) {
+  std::optional<ApiRange> api = find_api(static_cast<int16_t>(ApiKey::find_coordinator));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->min_version, kMin);
+  EXPECT_EQ(api->max_version, kMax);
+  EXPECT_FALSE(is_flexible(ApiKey::find_coordinator, kMax));  // the codec is classic only
 }
 
-std::vector<std::byte> encode_response(const FindCoordinatorResponse& response, int16_t version) {
-  Writer w;
-  encode_find_coordinator_response(w, response, version);
-  return w.buffer();
+TEST(FindCoordinatorTest, RequestLayout) {
+  FindCoordinatorRequest r{"g1", 0};
+  // v0: key (int16 length, bytes).
+  EXPECT_EQ(hex(request_bytes(r, 0)), "00 02 67 31");
+  // v1+: key, key_type (int8).
+  EXPECT_EQ(hex(request_bytes(r, 1)), "00 02 67 31 00");
 }
 
 TEST(FindCoordinatorTest, RequestRoundTripsAtEveryVersion) {
-  for (int16_t v = 0; v <= kMaxVersion; ++v) {
-    std::vector<std::byte> frame = encode_request(sample_request(), v);
-    Reader in(frame);
-    auto decoded = decode_find_coordinator_request(in, v);
-    ASSERT_TRUE(decoded.ok()) << v << ": " << decoded.error().to_string();
+  for (int16_t v = kMin; v <= kMax; ++v) {
+    SCOPED_TRACE(v);
+    FindCoordinatorRequest r{"orders-group", static_cast<int8_t>(CoordinatorKeyType::transaction)};
+    std::vector<std::byte> bytes = request_bytes(r, v);
+    auto decoded = decode_in(bytes, decode_request(v));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
     EXPECT_EQ(decoded->key, "orders-group");
-    EXPECT_EQ(decoded->key_type, v >= 1 ? 1 : 0) << v;
+    EXPECT_EQ(decoded->key_type, v >= 1 ? 1 : 0);  // v0 asks for a group's coordinator
+    expect_reencodes(bytes, decode_request(v), [v](Writer& w, const FindCoordinatorRequest& req) {
+      encode_find_coordinator_request(w, req, v);
+    });
+    expect_truncations_fail(bytes, decode_request(v));
+    expect_garbage_survives(bytes, decode_request(v), static_cast<uint32_t>(v));
   }
 }
 
+TEST(FindCoordinatorTest, ResponseLayout) {
+  FindCoordinatorResponse r;
+  r.node_id = 1;
+  r.host = "h";
+  r.port = 9092;
+  // v0: error_code, node_id, host, port.
+  EXPECT_EQ(hex(response_bytes(r, 0)), "00 00 00 00 00 01 00 01 68 00 00 23 84");
+  // v1+: throttle_time_ms, error_code, error_message (null: -1), node_id, host, port.
+  EXPECT_EQ(hex(response_bytes(r, 1)), "00 00 00 00 00 00 ff ff 00 00 00 01 00 01 68 00 00 23 84");
+}
+
 TEST(FindCoordinatorTest, ResponseRoundTripsAtEveryVersion) {
-  for (int16_t v = 0; v <= kMaxVersion; ++v) {
-    std::vector<std::byte> frame = encode_response(sample_response(), v);
-    Reader in(frame);
-    auto decoded = decode_find_coordinator_response(in, v);
-    ASSERT_TRUE(decoded.ok()) << v << ": " << decoded.error().to_string();
-    EXPECT_EQ(*decoded, at_version(sample_response(), v)) << v;
+  for (int16_t v = kMin; v <= kMax; ++v) {
+    SCOPED_TRACE(v);
+    std::vector<std::byte> bytes = response_bytes(sample_response(), v);
+    auto decoded = decode_copy(bytes, decode_response(v));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+    EXPECT_EQ(*decoded, at_version(sample_response(), v));
+    expect_truncations_fail(bytes, decode_response(v));
+    expect_garbage_survives(bytes, decode_response(v), 50 + static_cast<uint32_t>(v));
   }
-  // A null error message (the usual answer) stays null.
+  // The usual answer: no error, a null message.
   FindCoordinatorResponse ok = sample_response();
   ok.error = ErrorCode::none;
   ok.error_message.reset();
-  std::vector<std::byte> frame = encode_response(ok, 2);
-  Reader in(frame);
-  auto decoded = decode_find_coordinator_response(in, 2);
+  auto decoded = decode_copy(response_bytes(ok, 2), decode_response(2));
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(*decoded, ok);
 }
 
-TEST(FindCoordinatorTest, RequestBytesMatchTheGuide) {
-  FindCoordinatorRequest request;
-  request.key = "g1";
-  request.key_type = 0;
-  // v0: key (int16 length + bytes).
-  EXPECT_EQ(hex(encode_request(request, 0)), "00 02 67 31");
-  // v1: key, key_type (int8).
-  EXPECT_EQ(hex(encode_request(request, 1)), "00 02 67 31 00");
-}
-
-TEST(FindCoordinatorTest, ResponseBytesMatchTheGuide) {
-  FindCoordinatorResponse response;
-  response.node_id = 1;
-  response.host = "h";
-  response.port = 9092;
-  // v0: error_code, node_id, host, port.
-  EXPECT_EQ(hex(encode_response(response, 0)), "00 00 00 00 00 01 00 01 68 00 00 23 84");
-  // v1: throttle_time_ms, error_code, error_message (null: -1), node_id, host, port.
-  EXPECT_EQ(hex(encode_response(response, 1)),
-            "00 00 00 00 00 00 ff ff 00 00 00 01 00 01 68 00 00 23 84");
-}
-
-TEST(FindCoordinatorTest, TruncatedOrLongerFramesFailAtEveryVersion) {
-  for (int16_t v = 0; v <= kMaxVersion; ++v) {
-    SCOPED_TRACE(v);
-    testing::expect_truncations_fail(encode_request(sample_request(), v), [v](Reader& in) {
-      return decode_find_coordinator_request(in, v);
-    });
-    testing::expect_truncations_fail(encode_response(sample_response(), v), [v](Reader& in) {
-      return decode_find_coordinator_response(in, v);
-    });
-  }
-}
-
-TEST(FindCoordinatorTest, GarbageFailsCleanly) {
-  for (int16_t v = 0; v <= kMaxVersion; ++v) {
-    testing::expect_garbage_survives(
-        encode_request(sample_request(), v),
-        [v](Reader& in) { return decode_find_coordinator_request(in, v); }, v);
-    testing::expect_garbage_survives(
-        encode_response(sample_response(), v),
-        [v](Reader& in) { return decode_find_coordinator_response(in, v); }, v);
-  }
-}
-
-TEST(FindCoordinatorTest, NullKeyIsRefusedNamingTheField) {
-  Writer w;
-  w.int16(-1);
-  w.int8(0);
-  Reader in(w.buffer());
-  auto decoded = decode_find_coordinator_request(in, 1);
+TEST(FindCoordinatorTest, NullKeyNamesTheField) {
+  auto bytes = bytes_of({0xff, 0xff, 0});
+  auto decoded = decode_in(bytes, decode_request(1));
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.code(), Errc::invalid_argument);
   EXPECT_EQ(decoded.error().message(), "FindCoordinator v1 request: key: null string");
 }
 
 TEST(FindCoordinatorTest, VersionsOutsideTheRangeAreRefused) {
-  std::vector<std::byte> frame = encode_request(sample_request(), 2);
+  std::vector<std::byte> bytes = request_bytes({"g", 0}, 2);
   for (int16_t v : {-1, 3, 4}) {
-    Reader in(frame);
-    auto decoded = decode_find_coordinator_request(in, v);
+    auto decoded = decode_in(bytes, decode_request(v));
     ASSERT_FALSE(decoded.ok()) << v;
     EXPECT_EQ(decoded.code(), Errc::invalid_argument);
+    EXPECT_EQ(decode_in(bytes, decode_response(v)).code(), Errc::invalid_argument);
   }
 }
 
