@@ -223,6 +223,10 @@ bool RawBatchSender::completions_ready() const {
   return false;
 }
 
+void RawBatchSender::wake_on_completion(Shard* shard) {
+  core_->bell.also_wake(shard);
+}
+
 bool RawBatchSender::wait(std::chrono::steady_clock::time_point until) {
   return core_->bell.wait(engine_.options.wait, until, [this] { return completions_ready(); });
 }

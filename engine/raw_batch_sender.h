@@ -84,6 +84,9 @@ class RawBatchSender {
                           std::span<const std::byte> kafka_batch, Durability durability,
                           BatchCallback done);
 
+  // Completions also wake this shard (for a sender that lives on a shard thread, which waits in
+  // its loop, not in wait()). Call before the first send_batch().
+  void wake_on_completion(Shard* shard);
   // Runs the callbacks of completed batches; returns how many batches completed. A callback may
   // call send_batch(); a poll() from inside a callback does nothing.
   size_t poll();

@@ -72,10 +72,21 @@ Result<std::unique_ptr<Server>> Server::start(Engine& engine, const ServerOption
     }
     http_fds = std::move(*fds);
   }
+  // Metadata and FindCoordinator send clients here.
+  std::string broker_host = options.advertised_host;
+  if (broker_host.empty()) {
+    broker_host = options.kafka.host;
+    if (broker_host == "0.0.0.0" || broker_host == "::" || broker_host.empty()) {
+      broker_host = "127.0.0.1";
+    }
+  }
+  const int32_t broker_port =
+      options.advertised_port != 0 ? options.advertised_port : server->kafka_port_;
   for (uint32_t i = 0; i < shards; ++i) {
     engine::Shard& shard = engine.impl().shard(i);
     server->contexts_.push_back(std::make_unique<ShardContext>(
         engine, shard, *server->offloader_, *server->metrics_, server->options_));
+    server->contexts_.back()->set_broker(broker_host, broker_port);
     server->shard_servers_.push_back(std::make_unique<ShardServer>(
         *server->contexts_.back(), kafka_fds[i], http_fds[i], factories));
   }
@@ -112,8 +123,12 @@ void Server::stop(std::chrono::milliseconds grace) {
     }
     shard.detach(shard_server);
   }
-  // Blocking work still queued (topic changes, commits) finishes before the contexts go.
+  // Blocking work still queued (topic changes, commits) finishes before the contexts go, and
+  // so do the completions it posted to the shards (a task queue is FIFO: an empty task run
+  // after them is a barrier).
   offloader_.reset();
+  for (uint32_t i = 0; i < shards; ++i)
+    engine_.impl().shard(i).run([] {});
   // The contexts' producers flush here, on this thread: their shards are free to complete.
   contexts_.clear();
   shard_servers_.clear();

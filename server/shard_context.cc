@@ -2,6 +2,7 @@
 
 #include "engine/doorbell.h"
 #include "engine/producer_impl.h"
+#include "engine/raw_batch_sender.h"
 #include "engine/shard.h"
 #include "io/assert.h"
 #include "server/offloader.h"
@@ -36,8 +37,17 @@ Producer& ShardContext::producer(Durability durability) {
   return *slot;
 }
 
+engine::RawBatchSender& ShardContext::batch_sender() {
+  if (!batch_sender_) {
+    batch_sender_ = std::make_unique<engine::RawBatchSender>(engine_.impl());
+    batch_sender_->wake_on_completion(&shard_);
+  }
+  return *batch_sender_;
+}
+
 size_t ShardContext::poll_producers() {
   size_t ran = 0;
+  if (batch_sender_) ran += batch_sender_->poll();
   for (auto& producer : producers_) {
     if (producer) ran += producer->poll();
   }

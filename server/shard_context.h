@@ -21,10 +21,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace sluice::engine {
+class RawBatchSender;
 class Shard;
-}
+}  // namespace sluice::engine
 
 namespace sluice::server {
 
@@ -59,7 +61,21 @@ class ShardContext {
   bool stopping() const { return stopping_; }
   void set_stopping() { stopping_ = true; }
 
+  // Steady clock, for deadlines.
   int64_t now_ms() const;
+
+  // Where Kafka clients reach this broker (Metadata, FindCoordinator): the advertised host and
+  // port, else the Kafka listener's (a wildcard listener advertises 127.0.0.1). Node id 0.
+  const std::string& broker_host() const { return broker_host_; }
+  int32_t broker_port() const { return broker_port_; }
+  void set_broker(std::string host, int32_t port) {
+    broker_host_ = std::move(host);
+    broker_port_ = port;
+  }
+
+  // Sends Kafka record batches as they came (engine/raw_batch_sender.h), completions on this
+  // shard's thread (sessions poll it through poll_producers()).
+  engine::RawBatchSender& batch_sender();
 
  private:
   Engine& engine_;
@@ -68,6 +84,9 @@ class ShardContext {
   Metrics& metrics_;
   const ServerOptions& options_;
   std::unique_ptr<Producer> producers_[3];
+  std::unique_ptr<engine::RawBatchSender> batch_sender_;
+  std::string broker_host_ = "127.0.0.1";
+  int32_t broker_port_ = 9092;
   bool stopping_ = false;
 };
 

@@ -32,6 +32,12 @@ ErrorCode partition_error(Errc errc) {
       return ErrorCode::unsupported_for_message_format;
     case Errc::already_exists:
       return ErrorCode::topic_already_exists;
+    case Errc::out_of_order_sequence:
+      return ErrorCode::out_of_order_sequence_number;
+    case Errc::invalid_producer_epoch:
+      return ErrorCode::invalid_producer_epoch;
+    case Errc::unknown_producer_id:
+      return ErrorCode::unknown_producer_id;
     default:
       break;
   }
