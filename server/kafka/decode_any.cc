@@ -9,6 +9,16 @@
 #include "server/kafka/list_offsets.h"
 #include "server/kafka/metadata.h"
 #include "server/kafka/produce.h"
+// The group APIs.
+#include "server/kafka/describe_groups.h"
+#include "server/kafka/find_coordinator.h"
+#include "server/kafka/heartbeat.h"
+#include "server/kafka/join_group.h"
+#include "server/kafka/leave_group.h"
+#include "server/kafka/list_groups.h"
+#include "server/kafka/offset_commit.h"
+#include "server/kafka/offset_fetch.h"
+#include "server/kafka/sync_group.h"
 
 #include <string>
 #include <utility>
@@ -43,6 +53,25 @@ Result<void> decode_any_request(int16_t api_key, int16_t version, Reader& body) 
       return discard(decode_delete_topics_request(body, version));
     case ApiKey::init_producer_id:
       return discard(decode_init_producer_id_request(body, version));
+    // The group APIs.
+    case ApiKey::offset_commit:
+      return discard(decode_offset_commit_request(body, version));
+    case ApiKey::offset_fetch:
+      return discard(decode_offset_fetch_request(body, version));
+    case ApiKey::find_coordinator:
+      return discard(decode_find_coordinator_request(body, version));
+    case ApiKey::join_group:
+      return discard(decode_join_group_request(body, version));
+    case ApiKey::heartbeat:
+      return discard(decode_heartbeat_request(body, version));
+    case ApiKey::leave_group:
+      return discard(decode_leave_group_request(body, version));
+    case ApiKey::sync_group:
+      return discard(decode_sync_group_request(body, version));
+    case ApiKey::describe_groups:
+      return discard(decode_describe_groups_request(body, version));
+    case ApiKey::list_groups:
+      return discard(decode_list_groups_request(body, version));
     default:
       break;
   }

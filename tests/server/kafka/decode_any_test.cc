@@ -1,6 +1,7 @@
 #include "server/kafka/decode_any.h"
 
 #include "server/kafka/api_keys.h"
+#include "server/kafka/heartbeat.h"
 #include "server/kafka/metadata.h"
 #include "server/kafka/request_header.h"
 #include "tests/server/kafka/codec_testing.h"
@@ -40,6 +41,27 @@ TEST(DecodeAnyTest, UnknownApiIsUnsupported) {
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.code(), Errc::unsupported);
   }
+}
+
+TEST(DecodeAnyTest, RunsTheGroupApisDecoders) {
+  // An empty body is a whole ListGroups request and a truncated one of every other group API:
+  // each reaches its own decoder (invalid_argument, not unsupported).
+  std::vector<std::byte> empty;
+  for (ApiKey key :
+       {ApiKey::offset_commit, ApiKey::offset_fetch, ApiKey::find_coordinator, ApiKey::join_group,
+        ApiKey::heartbeat, ApiKey::leave_group, ApiKey::sync_group, ApiKey::describe_groups}) {
+    Reader in(empty);
+    auto result = decode_any_request(static_cast<int16_t>(key), 0, in);
+    ASSERT_FALSE(result.ok()) << api_name(static_cast<int16_t>(key));
+    EXPECT_EQ(result.code(), Errc::invalid_argument);
+  }
+  Reader list_groups(empty);
+  EXPECT_TRUE(decode_any_request(static_cast<int16_t>(ApiKey::list_groups), 2, list_groups).ok());
+  std::vector<std::byte> heartbeat = encoded([](Writer& w) {
+    encode_heartbeat_request(w, HeartbeatRequest{"g", 1, "m", "i"}, 3);
+  });
+  Reader in(heartbeat);
+  EXPECT_TRUE(decode_any_request(static_cast<int16_t>(ApiKey::heartbeat), 3, in).ok());
 }
 
 TEST(DecodeAnyTest, AFrameFromAClient) {
