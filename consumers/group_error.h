@@ -65,6 +65,8 @@ class [[nodiscard]] GroupResult {
   T&& value() && { return std::get<0>(std::move(storage_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
 
   const GroupFailure& failure() const { return std::get<1>(storage_); }
   // GroupError::none when ok.
