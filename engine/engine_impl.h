@@ -7,6 +7,7 @@
 // released. Shards, the catalog and the group coordinator have their own contracts.
 #pragma once
 
+#include "engine/engine_stats.h"
 #include "engine/producer_ids.h"
 #include "engine/shard.h"
 #include "engine/topic.h"
@@ -39,6 +40,8 @@ struct Engine::Impl {
   ~Impl();
 
   EngineOptions options;
+  // Measured by the shards, read by the server's /metrics.
+  engine::EngineStats stats;
   std::optional<io::DirectoryLock> dir_lock;
   std::vector<std::unique_ptr<engine::Shard>> shards;
 

@@ -90,8 +90,9 @@ void Shard::loop() {
     for (ShardService* service : services_)
       work += service->poll();
     // The clock costs as much as a round: look at it every 1024 rounds.
-    if ((round & 1023) == 0 && std::chrono::steady_clock::now() >= next_retention_) {
-      apply_retention();
+    if ((round & 1023) == 0) {
+      update_ring_gauges();
+      if (std::chrono::steady_clock::now() >= next_retention_) apply_retention();
     }
     if (work > 0) {
       idle_rounds = 0;
@@ -139,6 +140,15 @@ size_t Shard::run_tasks() {
   for (auto& task : batch)
     task();
   return batch.size();
+}
+
+void Shard::update_ring_gauges() {
+  uint64_t backlog = 0;
+  for (const auto& channel : channels_) {
+    backlog += channel->to_shard.read_available() + (channel->stalled != nullptr ? 1 : 0);
+  }
+  ring_backlog_.store(backlog, std::memory_order_relaxed);
+  ring_count_.store(channels_.size(), std::memory_order_relaxed);
 }
 
 size_t Shard::drain_channels() {

@@ -70,6 +70,10 @@ class Shard {
   // detach returns); both wait for the shard thread. The caller keeps the service alive while
   // it is attached, and does not call these from the shard thread's own services.
   void attach(ShardService* service);
+  // Batches waiting in the producers' rings to this shard, as of its last drain (relaxed: a
+  // gauge for /metrics), and the number of those rings.
+  uint64_t ring_backlog() const { return ring_backlog_.load(std::memory_order_relaxed); }
+  uint64_t ring_count() const { return ring_count_.load(std::memory_order_relaxed); }
   void detach(ShardService* service);
 
   // ---- Shard thread only ----
@@ -84,6 +88,7 @@ class Shard {
   void loop();
   size_t run_tasks();
   size_t drain_channels();
+  void update_ring_gauges();
   size_t drain(Channel& channel);
   // Appends the batch; false when its partition's tail is full (try again later).
   bool append(ProduceBatch* batch);
@@ -110,6 +115,8 @@ class Shard {
   // read-modify-write after its caller's push, so one of them sees the other.
   std::atomic<uint32_t> sleeping_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> ring_backlog_{0};  // written by the shard thread after each drain
+  std::atomic<uint64_t> ring_count_{0};
   std::thread thread_;
 };
 

@@ -278,6 +278,7 @@ void PartitionLog::Impl::maybe_start_sync() {
   if (!wanted || written_offset <= synced_offset) return;
   sync_round_target = written_offset;
   sync_round_error.reset();
+  if (options.on_fdatasync) sync_round_started = std::chrono::steady_clock::now();
   size_t used = 0;
   for (auto& segment : segments) {
     if (segment->sealed || segment->synced_end >= segment->written_end) continue;
@@ -315,6 +316,12 @@ void PartitionLog::Impl::on_sync_done(SyncOp& sync, const Result<uint64_t>& resu
     // since the last good sync can be trusted, so the log stops until it is reopened.
     fail(Error(sync_round_error->code(), "fdatasync failed: " + sync_round_error->message()));
     return;
+  }
+  if (options.on_fdatasync) {
+    options.on_fdatasync(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - sync_round_started)
+                                  .count()));
   }
   synced_offset = std::max(synced_offset, sync_round_target);
   // Release: an fdatasync covering the bytes below synced_offset completed before this store.

@@ -75,6 +75,9 @@ struct LogOptions {
   uint32_t max_producers = 1024;
   // Wall clock in milliseconds (tests replace it).
   std::function<int64_t()> clock_ms;
+  // Told the duration of each group-commit round (its fdatasyncs, issued together), in
+  // microseconds, on the owner thread: for the server's metrics. May be empty.
+  std::function<void(uint64_t latency_us)> on_fdatasync;
 };
 
 struct AppendInfo {

@@ -13,6 +13,7 @@
 #include "partitions/segment.h"
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -83,7 +84,8 @@ struct PartitionLog::Impl {
   std::deque<SyncOp> sync_ops;  // one per segment synced in a round; grows only with rolls
   uint32_t syncs_in_flight = 0;
   int64_t sync_round_target = 0;  // written_offset when the round started
-  int64_t sync_requested = 0;     // sync() asks for everything up to here
+  std::chrono::steady_clock::time_point sync_round_started;  // for options.on_fdatasync
+  int64_t sync_requested = 0;  // sync() asks for everything up to here
   std::optional<Error> sync_round_error;
 
   std::deque<PendingBatch> unwritten;  // batches whose bytes are not all written yet
