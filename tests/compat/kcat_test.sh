@@ -29,22 +29,26 @@ awk -v n="$count" 'BEGIN {
 }' >"$COMPAT_TMP/input"
 
 say "producing $count keyed messages"
-timeout 60 kcat -P -b "$KAFKA_ADDR" -t "$topic" -K : -X acks=all \
-  <"$COMPAT_TMP/input" 2>"$COMPAT_TMP/produce.err" || {
+status=0
+timeout 25 kcat -P -b "$KAFKA_ADDR" -t "$topic" -K : -X acks=all \
+  <"$COMPAT_TMP/input" 2>"$COMPAT_TMP/produce.err" || status=$?
+if [ "$status" -ne 0 ]; then
   cat "$COMPAT_TMP/produce.err" >&2
-  fail "kcat -P exited with status $?"
-}
+  fail "kcat -P exited with status $status"
+fi
 if grep -qi 'fail\|error' "$COMPAT_TMP/produce.err"; then
   cat "$COMPAT_TMP/produce.err" >&2
   fail "kcat -P reported errors"
 fi
 
 say "consuming them back"
-timeout 60 kcat -C -b "$KAFKA_ADDR" -t "$topic" -o beginning -e -q \
-  -f '%p %o %k %s\n' >"$COMPAT_TMP/output" 2>"$COMPAT_TMP/consume.err" || {
+status=0
+timeout 25 kcat -C -b "$KAFKA_ADDR" -t "$topic" -o beginning -e -q \
+  -f '%p %o %k %s\n' >"$COMPAT_TMP/output" 2>"$COMPAT_TMP/consume.err" || status=$?
+if [ "$status" -ne 0 ]; then
   cat "$COMPAT_TMP/consume.err" >&2
-  fail "kcat -C exited with status $?"
-}
+  fail "kcat -C exited with status $status"
+fi
 
 awk -v n="$count" '
   BEGIN {
