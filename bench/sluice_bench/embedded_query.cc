@@ -1,5 +1,6 @@
 // The query workload: fills the topic (outside the measured time), then reader threads time
 // Engine::read(topic, partition, offset, 1) at offsets drawn uniformly from what was filled.
+#include "bench/sluice_bench/draws.h"
 #include "bench/sluice_bench/embedded_pacer.h"
 #include "bench/sluice_bench/embedded_workers.h"
 #include "bench/sluice_bench/embedded_workloads.h"
@@ -15,21 +16,6 @@ namespace {
 // (a read returns the whole batch holding its offset, so their size shapes the read latency).
 constexpr std::chrono::microseconds kFillLinger{5000};
 constexpr std::chrono::milliseconds kFillFlushTimeout{120000};
-
-// splitmix64: a few instructions per draw, a different stream per reader.
-class Draws {
- public:
-  explicit Draws(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
 
 Result<void> fill(const WorkloadSetup& setup) {
   const EmbeddedOptions& o = *setup.options;

@@ -1,5 +1,7 @@
 #include "bench/sluice_bench/embedded_report.h"
 
+#include "bench/sluice_bench/report_json.h"
+
 #include <sluice/durability.h>
 #include <sluice/wait_strategy.h>
 
@@ -24,7 +26,7 @@ const char* workload_name(EmbeddedWorkload workload) {
 }
 
 double us(uint64_t ns) {
-  return static_cast<double>(ns) / 1000.0;
+  return ns_to_us(ns);
 }
 
 // Key and value bytes of the events done, per second.
@@ -34,14 +36,6 @@ double bytes_per_sec(const EmbeddedOptions& o, const EmbeddedResult& r) {
 
 bool open_loop_e2e(const EmbeddedOptions& o) {
   return o.workload == EmbeddedWorkload::e2e && o.rate > 0;
-}
-
-void print_latency(FILE* out, const char* name, const LatencyHistogram& h) {
-  std::fprintf(out,
-               ",\n  \"%s\": {\"p50\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"p9999\": %.3f, "
-               "\"max\": %.3f, \"count\": %llu}",
-               name, us(h.percentile(50)), us(h.percentile(99)), us(h.percentile(99.9)),
-               us(h.percentile(99.99)), us(h.max()), static_cast<ull>(h.count()));
 }
 
 void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r) {
@@ -72,18 +66,14 @@ void print_figures(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
                static_cast<ull>(r.events), static_cast<ull>(r.sent), static_cast<ull>(r.missing),
                r.events_per_sec(), bytes_per_sec(o, r), static_cast<ull>(r.errors));
   if (r.errors > 0) {
-    // The message is sluice's own text; keep it valid JSON by dropping quotes and backslashes.
-    std::string message = r.first_error;
-    for (char& c : message) {
-      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    std::fprintf(out, ",\n  \"first_error\": \"%s\"", message.c_str());
+    std::fprintf(out, ",\n  \"first_error\": \"%s\"", json_safe(r.first_error).c_str());
   }
-  print_latency(out, "latency_us", r.latency_ns);
-  if (o.workload == EmbeddedWorkload::e2e) print_latency(out, "ack_latency_us", r.ack_latency_ns);
+  print_latency_json(out, "latency_us", r.latency_ns);
+  if (o.workload == EmbeddedWorkload::e2e)
+    print_latency_json(out, "ack_latency_us", r.ack_latency_ns);
   if (open_loop_e2e(o)) {
-    print_latency(out, "latency_intended_us", r.latency_intended_ns);
-    print_latency(out, "send_delay_us", r.send_delay_ns);
+    print_latency_json(out, "latency_intended_us", r.latency_intended_ns);
+    print_latency_json(out, "send_delay_us", r.send_delay_ns);
   }
   std::fputs("\n}\n", out);
 }

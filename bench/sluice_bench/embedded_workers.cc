@@ -55,7 +55,7 @@ void watch(std::span<Worker* const> workers, Gate& gate) {
     const int64_t now = steady_now_ns();
     if (!terminal || now < next_print_ns) continue;
     const double elapsed_s = static_cast<double>(now - gate.start_ns) / 1e9;
-    std::fprintf(stderr, "\rsluice-bench embedded: %.0f s, %.0f events/s   ", elapsed_s,
+    std::fprintf(stderr, "\rsluice-bench: %.0f s, %.0f events/s   ", elapsed_s,
                  static_cast<double>(progress_of(workers)) / elapsed_s);
     std::fflush(stderr);
     printed = true;

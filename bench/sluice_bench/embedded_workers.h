@@ -1,6 +1,6 @@
-// The threads of the embedded benchmark: each workload is a set of Workers, each on its own
-// thread. run_workers() lets every worker prepare (make its producer or consumer, join its
-// group), then starts them all from one start time and, on the caller's thread, shows the
+// The threads of the embedded and the server benchmarks: each workload is a set of Workers,
+// each on its own thread. run_workers() lets every worker prepare (make its producer or consumer,
+// join its group), then starts them all from one start time and, on the caller's thread, shows the
 // progress line until they are done.
 //
 // Thread-safety: a Worker's prepare() and run() run on its own thread; progress() is read from
@@ -45,7 +45,9 @@ struct ErrorTally {
   void add(const Error& error) {
     if (count++ == 0) first = error.to_string();
   }
-  void merge_into(EmbeddedResult& result) const {
+  // Into any result with `errors` and `first_error` (the embedded and the server benchmarks').
+  template <typename BenchResult>
+  void merge_into(BenchResult& result) const {
     if (count > 0 && result.errors == 0) result.first_error = first;
     result.errors += count;
   }

@@ -1,6 +1,8 @@
 // sluice-bench: whole-path throughput and tail-latency benchmarks. `sluice-bench help` lists
 // them.
 #include "bench/sluice_bench/embedded_bench.h"
+#include "bench/sluice_bench/limits_bench.h"
+#include "bench/sluice_bench/remote_bench.h"
 #include "bench/sluice_bench/storage_bench.h"
 
 #include <cstdio>
@@ -13,7 +15,12 @@ constexpr const char* kUsage =
     "usage: sluice-bench <benchmark> [options]\n"
     "  storage   appends to one partition log (sluice-bench storage --help)\n"
     "  embedded  the engine through its public API: produce, e2e, query\n"
-    "            (sluice-bench embedded --help)\n";
+    "            (sluice-bench embedded --help)\n"
+    "  kafka     a Kafka server (sluiced) through librdkafka: produce, consume, e2e\n"
+    "  http      sluiced's HTTP API: query (single-event reads)\n"
+    "  redis     Redis Streams, for comparison: xadd, xrange\n"
+    "  limits    this machine's memcpy and loopback TCP bandwidth, loopback round trip\n"
+    "Each takes --help.\n";
 
 }  // namespace
 
@@ -27,12 +34,14 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (words[0] == "storage") {
-    return sluice::bench::storage_command(std::span<const std::string>(words).subspan(1));
-  }
-  if (words[0] == "embedded") {
-    return sluice::bench::embedded_command(std::span<const std::string>(words).subspan(1));
-  }
+  using namespace sluice::bench;
+  const std::span<const std::string> rest = std::span<const std::string>(words).subspan(1);
+  if (words[0] == "storage") return storage_command(rest);
+  if (words[0] == "embedded") return embedded_command(rest);
+  if (words[0] == "kafka") return remote_command(RemoteBenchmark::kafka, rest);
+  if (words[0] == "http") return remote_command(RemoteBenchmark::http, rest);
+  if (words[0] == "redis") return remote_command(RemoteBenchmark::redis, rest);
+  if (words[0] == "limits") return limits_command(rest);
   std::fprintf(stderr, "sluice-bench: unknown benchmark '%s'\n%s", words[0].c_str(), kUsage);
   return 2;
 }

@@ -1,17 +1,13 @@
 // `sluice-bench embedded`: runs the built binary ($SLUICE_BIN_DIR/sluice-bench) for a second of
 // each workload and checks the JSON report's fields and that its figures are sane; bad flags
 // are usage errors (exit 2).
+#include "tests/bench/bench_json.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,41 +18,9 @@ testing::CliRun run_bench(const std::string& args) {
   return testing::run_program("sluice-bench", "embedded " + args);
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The number after `"key": ` in `json`, searching from the start of `object` (a key whose
-// value is an object, or "" for the top level); NaN when missing.
-double number(const std::string& json, const std::string& object, const std::string& key) {
-  size_t from = 0;
-  if (!object.empty()) {
-    from = json.find("\"" + object + "\": {");
-    if (from == std::string::npos) return std::nan("");
-  }
-  const std::string needle = "\"" + key + "\": ";
-  const size_t at = json.find(needle, from);
-  if (at == std::string::npos) return std::nan("");
-  return std::strtod(json.c_str() + at + needle.size(), nullptr);
-}
-
-void expect_sane_latency(const std::string& json, const std::string& object) {
-  SCOPED_TRACE(object);
-  const double p50 = number(json, object, "p50");
-  const double p99 = number(json, object, "p99");
-  const double p999 = number(json, object, "p999");
-  const double p9999 = number(json, object, "p9999");
-  const double max = number(json, object, "max");
-  EXPECT_GE(p50, 0.0);
-  EXPECT_LE(p50, p99);
-  EXPECT_LE(p99, p999);
-  EXPECT_LE(p999, p9999);
-  EXPECT_LE(p9999, max);
-  EXPECT_LT(max, 60e6);  // under a minute
-}
+using testing::expect_sane_latency;
+using testing::number;
+using testing::read_text;
 
 class EmbeddedBenchTest : public ::testing::Test {
  protected:

@@ -1,0 +1,19 @@
+// sluice-bench limits: the machine's own limits that the server benchmarks are compared with,
+// measured in the same run as they are (DESIGN.md, "Peers and limits"):
+// - memcpy: bytes/s copying a 64 MiB buffer (beyond the caches) into another, on one thread;
+// - loopback TCP: bytes/s one thread sends another over a 127.0.0.1 connection in 256 KiB
+//   writes (a client and a server process on this machine can move no more than that);
+// - loopback round trip: the latency of a one-byte ping-pong between two threads over
+//   127.0.0.1, the floor of any request-response latency here.
+// The disk's sequential write bandwidth comes from fio (bench/run, bench/compare).
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace sluice::bench {
+
+// The command: `sluice-bench limits [--seconds S] --json FILE`; an exit code.
+int limits_command(std::span<const std::string> words);
+
+}  // namespace sluice::bench

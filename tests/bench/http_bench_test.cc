@@ -1,0 +1,121 @@
+// `sluice-bench http`: short runs of the query workload against a sluiced the test starts,
+// checking the JSON report's fields and counts; bad flags are usage errors (exit 2).
+#include "tests/bench/bench_json.h"
+#include "tests/bench/server_process.h"
+#include "tests/support/run_cli.h"
+#include "tests/support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+using testing::expect_sane_latency;
+using testing::number;
+using testing::read_text;
+using testing::ServerProcess;
+
+class HttpBenchTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    std::string output;
+    server_ =
+        ServerProcess::start(ServerProcess::bin("sluiced") + " --data-dir " + dir_->file("data") +
+                                 " --kafka-listen 127.0.0.1:0 --http-listen 127.0.0.1:0"
+                                 " --shards 2",
+                             "sluiced: Kafka on", &output)
+            .release();
+    ASSERT_NE(server_, nullptr) << output;
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port_after("HTTP on 127.0.0.1:"));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  std::string json_path() const { return dir_->file("report.json"); }
+
+  testing::CliRun run(const std::string& args) {
+    std::filesystem::remove(json_path());
+    return testing::run_program("sluice-bench", "http " + args);
+  }
+
+  std::string run_ok(const std::string& args) {
+    testing::CliRun done = run("--url " + url_ + " " + args + " --json " + json_path());
+    EXPECT_EQ(done.exit_code, 0) << done.output;
+    EXPECT_NE(done.output.find("http query "), std::string::npos) << done.output;
+    std::string json = read_text(json_path());
+    EXPECT_NE(json.find("\"benchmark\": \"http\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"workload\": \"query\""), std::string::npos) << json;
+    EXPECT_GT(number(json, "", "events_per_sec"), 0.0) << json;
+    EXPECT_EQ(number(json, "", "errors"), 0.0) << json;
+    expect_sane_latency(json, "latency_us");
+    EXPECT_GT(number(json, "latency_us", "p50"), 0.0) << json;
+    return json;
+  }
+
+  static testing::TempDir* dir_;
+  static ServerProcess* server_;
+  static std::string url_;
+};
+
+testing::TempDir* HttpBenchTest::dir_ = nullptr;
+ServerProcess* HttpBenchTest::server_ = nullptr;
+std::string HttpBenchTest::url_;
+
+TEST_F(HttpBenchTest, OpenLoopReadsAtTheRate) {
+  const std::string json = run_ok(
+      "--workload query --seconds 1 --rate 2000 --readers 2 --fill-events 3000 --partitions 3");
+  EXPECT_EQ(number(json, "", "fill_events"), 3000.0) << json;
+  EXPECT_EQ(number(json, "", "readers"), 2.0) << json;
+  EXPECT_NEAR(number(json, "", "events"), 2000.0, 200.0) << json;
+  EXPECT_NE(json.find("\"mode\": \"open\""), std::string::npos) << json;
+  expect_sane_latency(json, "send_delay_us");
+}
+
+TEST_F(HttpBenchTest, ClosedLoopReadsAsFastAsItCan) {
+  const std::string json = run_ok(
+      "--workload query --seconds 0.5 --readers 1 --fill-events 1500 --event-bytes 300 "
+      "--topic named");
+  EXPECT_NE(json.find("\"topic\": \"named\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"mode\": \"closed\""), std::string::npos) << json;
+  EXPECT_NEAR(number(json, "", "bytes_per_sec") / number(json, "", "events_per_sec"), 300.0, 0.1);
+}
+
+TEST_F(HttpBenchTest, BadFlagsAreUsageErrors) {
+  const std::string base = " --seconds 1 --json " + json_path();
+  const std::string server = " --url " + url_;
+  const std::vector<std::string> bad_args = {
+      "--workload query" + base,                               // no --url
+      "--workload query --url 127.0.0.1:80" + base,            // no scheme
+      "--workload query --url http://127.0.0.1:80/v1" + base,  // a path
+      "--workload produce" + server + base,
+      "--workload query --readers 0" + server + base,
+      "--workload query --fill-events 0" + server + base,
+      "--workload query --acks all" + server + base,
+  };
+  for (const std::string& args : bad_args) {
+    testing::CliRun done = run(args);
+    EXPECT_EQ(done.exit_code, 2) << args << "\n" << done.output;
+    EXPECT_NE(done.output.find("sluice-bench http: "), std::string::npos) << done.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(json_path()));
+}
+
+TEST_F(HttpBenchTest, AServerThatIsNotThereIsARunError) {
+  const uint16_t port = ServerProcess::free_port();
+  testing::CliRun done = run("--url http://127.0.0.1:" + std::to_string(port) +
+                             " --workload query --seconds 1 --json " + json_path());
+  EXPECT_EQ(done.exit_code, 1) << done.output;
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,39 @@
+// `sluice-bench limits`: a short run reports the memcpy and loopback TCP bandwidth and the
+// loopback round trip, all positive; bad flags are usage errors.
+#include "tests/bench/bench_json.h"
+#include "tests/support/run_cli.h"
+#include "tests/support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sluice {
+namespace {
+
+using testing::number;
+
+TEST(LimitsBenchTest, ReportsTheMachinesLimits) {
+  testing::TempDir dir;
+  const std::string json_path = dir.file("limits.json");
+  testing::CliRun run =
+      testing::run_program("sluice-bench", "limits --seconds 0.2 --json " + json_path);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("limits: memcpy "), std::string::npos) << run.output;
+  const std::string json = testing::read_text(json_path);
+  EXPECT_GT(number(json, "", "memcpy_bytes_per_sec"), 1e8) << json;
+  EXPECT_GT(number(json, "", "loopback_tcp_bytes_per_sec"), 1e7) << json;
+  testing::expect_sane_latency(json, "loopback_round_trip_us");
+  EXPECT_GT(number(json, "loopback_round_trip_us", "count"), 10.0) << json;
+}
+
+TEST(LimitsBenchTest, BadFlagsAreUsageErrors) {
+  for (const std::string args : {"limits", "limits --json x --seconds 0", "limits --json x stray",
+                                 "limits --json x --colour blue"}) {
+    testing::CliRun run = testing::run_program("sluice-bench", args);
+    EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
