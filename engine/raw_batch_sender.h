@@ -21,7 +21,9 @@
 // - with a producer id, an epoch and base sequence >= 0 (invalid_argument);
 // - room: at most max_in_flight_bytes of batches in flight (one larger batch goes alone), and
 //   at most kChannelCapacity batches to one shard; else would_block, at once. The caller may be
-//   a shard thread, so nothing here ever waits.
+//   a shard thread, so nothing here ever waits. A refused batch was not sent: the caller keeps
+//   the order of one producer's batches to a partition by retrying it before any later one (a
+//   later batch that goes first is out of sequence).
 //
 // Keyed topics: the keys of an uncompressed batch are hashed here and indexed by the shard, as
 // a Producer's are (a batch whose records do not decode is refused: corruption). A compressed

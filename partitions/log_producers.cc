@@ -71,10 +71,11 @@ Result<std::vector<std::byte>> read_snapshot_file(io::FileSystem& fs, const std:
 std::optional<Result<AppendInfo>> PartitionLog::Impl::check_producer(const BatchHeader& h,
                                                                      Durability durability,
                                                                      AppendCallback& done) {
-  const std::string who = "partition " + dir + ": producer " + std::to_string(h.producer_id);
+  // Messages are made only for refusals: the accepted path allocates nothing here.
+  auto who = [&] { return "partition " + dir + ": producer " + std::to_string(h.producer_id); };
   if (h.producer_epoch < 0 || h.base_sequence < 0) {
     return Result<AppendInfo>(Errc::invalid_argument,
-                              who + " sent epoch " + std::to_string(h.producer_epoch) +
+                              who() + " sent epoch " + std::to_string(h.producer_epoch) +
                                   " and base sequence " + std::to_string(h.base_sequence) +
                                   " (an idempotent batch has both >= 0)");
   }
@@ -87,18 +88,18 @@ std::optional<Result<AppendInfo>> PartitionLog::Impl::check_producer(const Batch
       return answer_duplicate(checked.original, durability, done);
     case SequenceVerdict::out_of_order_sequence:
       return Result<AppendInfo>(Errc::out_of_order_sequence,
-                                who + " epoch " + std::to_string(h.producer_epoch) +
+                                who() + " epoch " + std::to_string(h.producer_epoch) +
                                     " sent base sequence " + std::to_string(h.base_sequence) +
                                     "; the next in order is " +
                                     std::to_string(checked.expected_sequence));
     case SequenceVerdict::invalid_producer_epoch:
       return Result<AppendInfo>(Errc::invalid_producer_epoch,
-                                who + " sent epoch " + std::to_string(h.producer_epoch) +
+                                who() + " sent epoch " + std::to_string(h.producer_epoch) +
                                     ", older than its current epoch " +
                                     std::to_string(checked.current_epoch));
     case SequenceVerdict::unknown_producer_id:
       return Result<AppendInfo>(Errc::unknown_producer_id,
-                                who + " is unknown here and sent base sequence " +
+                                who() + " is unknown here and sent base sequence " +
                                     std::to_string(h.base_sequence) +
                                     " (a new producer starts at 0)");
   }
