@@ -87,6 +87,14 @@ Result<BatchHeader> decode_batch_header(std::span<const std::byte> bytes) {
     return Error(Errc::invalid_argument,
                  format("batch last_offset_delta %" PRId32 " is negative", h.last_offset_delta));
   }
+  // The last offset and the one after it must be offsets: base_offset is outside the CRC, so a
+  // flipped bit there must not make last_offset() + 1 overflow (found by record_batch_fuzz).
+  if (h.base_offset > std::numeric_limits<int64_t>::max() - 1 - h.last_offset_delta) {
+    return Error(Errc::invalid_argument,
+                 format("batch base_offset %" PRId64 " + last_offset_delta %" PRId32
+                        " runs past the largest offset",
+                        h.base_offset, h.last_offset_delta));
+  }
   return h;
 }
 

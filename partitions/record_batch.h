@@ -74,8 +74,9 @@ struct BatchHeader {
 };
 
 // Decodes the 61-byte header at the start of `bytes`. Checks that there are 61 bytes, that
-// magic is 2, that batch_length covers the header (>= 49) and that record_count and
-// last_offset_delta are not negative. Does not check the CRC or that the whole batch is there.
+// magic is 2, that batch_length covers the header (>= 49), that record_count and
+// last_offset_delta are not negative and that last_offset() + 1 fits an int64. Does not check
+// the CRC or that the whole batch is there.
 Result<BatchHeader> decode_batch_header(std::span<const std::byte> bytes);
 
 // The CRC stored in the batch against the CRC-32C of bytes [21, total_bytes). `batch` holds at

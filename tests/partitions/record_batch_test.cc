@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -368,6 +369,26 @@ TEST(RecordBatchTest, HeaderChecks) {
   EXPECT_EQ(decode_batch_header(std::span<const std::byte>(good.data(), 60)).code(),
             Errc::invalid_argument);
   EXPECT_TRUE(decode_batch_header(std::span<const std::byte>(good.data(), 61)).ok());
+}
+
+// base_offset is outside the CRC: a huge one must not overflow last_offset() (or the next
+// offset after it). Found by tests/fuzz/record_batch_fuzz.
+TEST(RecordBatchTest, LastOffsetPastInt64IsRejected) {
+  Bytes b = sample_batch();
+  auto h = decode_batch_header(b);
+  ASSERT_TRUE(h.ok());
+  ASSERT_GT(h->last_offset_delta, 0);
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  store_be<int64_t>(b.data(), max - h->last_offset_delta);  // last offset = max: no next one
+  auto too_far = decode_batch_header(b);
+  EXPECT_EQ(too_far.code(), Errc::invalid_argument);
+  EXPECT_EQ(validate_batch(b).code(), Errc::invalid_argument);  // the CRC does not cover it
+  store_be<int64_t>(b.data(), max - 1 - h->last_offset_delta);  // last offset = max - 1
+  auto last = decode_batch_header(b);
+  ASSERT_TRUE(last.ok()) << last.error().to_string();
+  EXPECT_EQ(last->last_offset(), max - 1);
+  store_be<int64_t>(b.data(), std::numeric_limits<int64_t>::min());  // negative: no overflow
+  EXPECT_TRUE(decode_batch_header(b).ok());
 }
 
 TEST(RecordBatchTest, EmptyBatchIsItsOwnError) {
