@@ -52,7 +52,7 @@ struct RemoteOptions {
   uint64_t linger_us = 5000;
   uint64_t batch_bytes = 1'000'000;
   uint64_t batch_messages = 10'000;
-  uint64_t fetch_bytes = 8u << 20;
+  uint64_t fetch_bytes = 1u << 20;
   // kafka consume, http query, redis xrange: events written before the measured part (kafka
   // consume: 0 when the topic already holds events reads those).
   uint64_t fill_events = 0;

@@ -19,7 +19,7 @@ constexpr const char* kKafkaUsage =
     "           [--partitions K (1)] [--topic T (a fresh one)] [--acks all|1|0 (all)]\n"
     "           [--producers P (1)] [--rate EVENTS_PER_SEC (open loop; produce, e2e)]\n"
     "           [--linger-us L (5000; e2e 0)] [--batch-bytes B (1000000)]\n"
-    "           [--batch-messages M (10000)] [--fetch-bytes B (8M, per partition)]\n"
+    "           [--batch-messages M (10000)] [--fetch-bytes B (1M, per partition)]\n"
     "           [--fill-events N (consume; 2000000, 0 reads what the topic holds)]\n";
 constexpr const char* kHttpUsage =
     "usage: sluice-bench http --url http://HOST:PORT --workload query --json FILE\n"
