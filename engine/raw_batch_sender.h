@@ -90,7 +90,8 @@ class RawBatchSender {
   // its loop, not in wait()). Call before the first send_batch().
   void wake_on_completion(Shard* shard);
   // Runs the callbacks of completed batches; returns how many batches completed. A callback may
-  // call send_batch(); a poll() from inside a callback does nothing.
+  // call send_batch(); a poll() from inside a callback does nothing. Call it often: a batch's
+  // bytes count as in flight until a poll() takes it back, `none` batches included.
   size_t poll();
   // Waits (as the engine's WaitStrategy says) until a completion is ready or `until` passes;
   // true when one is ready. For callers that may block (tests, tools), never a shard thread.
