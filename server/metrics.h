@@ -65,7 +65,7 @@ struct Metrics {
   Counter kafka_requests;
   Counter kafka_request_errors;  // requests answered with an error or closed as malformed
   Counter http_requests;
-  Counter http_request_errors;  // 4xx and 5xx answers
+  Counter http_request_errors;                                  // 4xx and 5xx answers
   std::array<Histogram, kKafkaApiSlots> kafka_request_latency;  // by API key
   Histogram http_request_latency;
 
