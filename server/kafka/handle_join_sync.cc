@@ -14,6 +14,7 @@
 #include "server/kafka/sync_group.h"
 #include "server/shard_context.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 

@@ -28,6 +28,7 @@
 #include "server/kafka/topic_lookup.h"
 #include "server/shard_context.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>

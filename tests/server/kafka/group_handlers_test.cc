@@ -85,8 +85,9 @@ class GroupHandlersTest : public testing::KafkaSessionTest {
     subscription_ = subscription_bytes({kTopic});
   }
 
-  // JoinGroup, with the consumer protocol and the "range" assignor.
-  JoinGroupRequest join_request(const std::string& group, const std::string& member_id,
+  // JoinGroup, with the consumer protocol and the "range" assignor. The request holds views:
+  // `group` and `member_id` must outlive it.
+  JoinGroupRequest join_request(std::string_view group, std::string_view member_id,
                                 int32_t session_timeout_ms = 30000) {
     JoinGroupRequest request;
     request.group_id = group;
