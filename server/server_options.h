@@ -39,8 +39,6 @@ struct ServerOptions {
   HttpLimits http_limits;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
-  // Kafka group defaults a client cannot see: the rebalance delay of a new group.
-  int32_t group_initial_rebalance_delay_ms = 0;
 };
 
 }  // namespace sluice::server
