@@ -20,6 +20,13 @@
 namespace sluice::server::http {
 namespace {
 
+// Events per request, at most. With linger 0 every event is a batch of its own, and the
+// engine's Producer waits (even with OnFull::fail) once kChannelCapacity (1024) batches to one
+// shard are outstanding: on a shard thread sending to a partition it owns itself, that wait
+// never ends. This bound keeps one request far below it; it can go once the Producer reports
+// a full channel as would_block instead of waiting.
+constexpr size_t kMaxEventsPerRequest = 512;
+
 // One element of the body's array as an Event. Returns what is wrong with it, or nullopt.
 std::optional<std::string> event_from_json(const nlohmann::json& item, Event* event) {
   if (!item.is_object()) return "is not a JSON object";
@@ -193,6 +200,12 @@ void post_events(HttpExchange& exchange) {
   }
   if (!doc.is_array() || doc.empty()) {
     exchange.respond_error(400, "bad_request", "the body must be a non-empty JSON array of events");
+    return;
+  }
+  if (doc.size() > kMaxEventsPerRequest) {
+    exchange.respond_error(
+        400, "bad_request",
+        "at most " + std::to_string(kMaxEventsPerRequest) + " events per request");
     return;
   }
   std::vector<Event> events(doc.size());

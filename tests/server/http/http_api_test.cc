@@ -274,6 +274,11 @@ TEST_F(HttpApi, BadProduceRequests) {
   EXPECT_EQ(missing.json()["offsets"][0]["error"], "not_found");
   // Nothing was stored.
   EXPECT_EQ(call("GET", "/v1/topics/t").json()["partitions"][0]["latest_offset"], 0);
+  // At most 512 events per request (server/http/produce_handler.cc says why).
+  std::string many = "[";
+  for (int i = 0; i < 513; ++i)
+    many += std::string(i ? "," : "") + R"({"value": "x"})";
+  EXPECT_EQ(call("POST", "/v1/topics/t/events", many + "]").status, 400);
   // Deep nesting is just bad input.
   EXPECT_EQ(call("POST", "/v1/topics/t/events", std::string(100000, '[')).status, 400);
 }
