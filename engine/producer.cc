@@ -245,11 +245,17 @@ void Producer::Impl::hand_over(TopicEntry& entry, int32_t partition) {
     link.channel->producer_bell = bell;
     engine.shard(shard_id).add_channel(link.channel);
   }
+  batch->channel = link.channel.get();
+  if (options.on_full == OnFull::fail &&
+      (!link.backlog.empty() || link.outstanding >= engine::kChannelCapacity)) {
+    // Never wait (see Link::backlog); keep the order behind what already waits.
+    link.backlog.push_back(batch);
+    return;
+  }
   while (link.outstanding >= engine::kChannelCapacity) {
     wait_for_completion(std::chrono::steady_clock::time_point::max());
     run_completions();
   }
-  batch->channel = link.channel.get();
   const bool pushed = link.channel->to_shard.push(batch);
   SLUICE_ASSERT(pushed);  // outstanding < capacity
   ++link.outstanding;
@@ -313,7 +319,23 @@ size_t Producer::Impl::run_completions() {
     }
   }
   in_callback = false;
+  for (uint32_t shard_id = 0; shard_id < links.size(); ++shard_id) {
+    if (!links[shard_id].backlog.empty()) push_backlog(links[shard_id], shard_id);
+  }
   return ran;
+}
+
+void Producer::Impl::push_backlog(Link& link, uint32_t shard_id) {
+  bool pushed_any = false;
+  while (!link.backlog.empty() && link.outstanding < engine::kChannelCapacity) {
+    engine::ProduceBatch* batch = link.backlog.front();
+    link.backlog.pop_front();
+    const bool pushed = link.channel->to_shard.push(batch);
+    SLUICE_ASSERT(pushed);  // outstanding < capacity
+    ++link.outstanding;
+    pushed_any = true;
+  }
+  if (pushed_any) engine.shard(shard_id).wake();
 }
 
 size_t Producer::Impl::poll() {
@@ -334,7 +356,7 @@ Result<void> Producer::Impl::flush(std::chrono::milliseconds timeout) {
     run_completions();
     bool idle = true;
     for (const Link& link : links)
-      idle = idle && link.outstanding == 0;
+      idle = idle && link.outstanding == 0 && link.backlog.empty();
     if (idle) return {};
     if (!wait_for_completion(until)) {
       return Error(Errc::timed_out, "flush: batches still in flight after the timeout");

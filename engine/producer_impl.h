@@ -9,6 +9,7 @@
 #include <sluice/producer.h>
 
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -32,6 +33,11 @@ struct Producer::Impl {
   struct Link {
     std::shared_ptr<engine::Channel> channel;
     uint32_t outstanding = 0;  // batches handed over and not back yet
+    // With OnFull::fail, batches that found the channel full wait here (in order) instead of
+    // the producer waiting: its thread may be the shard that must drain the channel (the
+    // server's producers live on shard threads). Their bytes are already counted in
+    // in_flight_bytes, which bounds this list; run_completions() pushes them as room frees.
+    std::deque<engine::ProduceBatch*> backlog;
   };
 
   Result<void> send(std::string_view topic, Event event, DeliveryCallback done,
@@ -52,6 +58,8 @@ struct Producer::Impl {
   bool completions_ready() const;
   bool wait_for_completion(std::chrono::steady_clock::time_point until);
   size_t run_completions();
+  // Pushes a link's backlog into its channel while there is room.
+  void push_backlog(Link& link, uint32_t shard_id);
   static int64_t now_ns();
 
   Engine::Impl& engine;

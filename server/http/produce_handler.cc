@@ -20,11 +20,9 @@
 namespace sluice::server::http {
 namespace {
 
-// Events per request, at most. With linger 0 every event is a batch of its own, and the
-// engine's Producer waits (even with OnFull::fail) once kChannelCapacity (1024) batches to one
-// shard are outstanding: on a shard thread sending to a partition it owns itself, that wait
-// never ends. This bound keeps one request far below it; it can go once the Producer reports
-// a full channel as would_block instead of waiting.
+// Events per request, at most: one request's events are answered together, so this bounds
+// the work and memory one request holds. (The shard's producer never waits for room in its
+// channels, engine/producer_impl.h Link::backlog, so the bound is not needed for safety.)
 constexpr size_t kMaxEventsPerRequest = 512;
 
 // One element of the body's array as an Event. Returns what is wrong with it, or nullopt.
