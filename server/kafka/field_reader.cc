@@ -68,8 +68,8 @@ void FieldReader::fail(const char* field, const char* reason) {
 
 Result<void> FieldReader::finish(ApiKey key, int16_t version, const char* direction) {
   if (in_.ok() && in_.at_end()) return {};
-  return finish(std::string(api_name(static_cast<int16_t>(key))) + " v" +
-                std::to_string(version) + " " + direction);
+  return finish(std::string(api_name(static_cast<int16_t>(key))) + " v" + std::to_string(version) +
+                " " + direction);
 }
 
 Result<void> FieldReader::finish(const std::string& what) {
