@@ -70,7 +70,7 @@ Result<std::shared_ptr<engine::Topic>> Engine::Impl::open_topic(const std::strin
     topic->partitions.push_back(slot);
     engine::Shard& owner = shard(slot->shard);
     auto task = std::make_shared<std::packaged_task<Result<void>()>>(
-        [this, &owner, slot, dir = catalog->partition_dir(name, p),
+        [&owner, slot, dir = catalog->partition_dir(name, p),
          log_opts = log_options(config)]() -> Result<void> {
           Result<std::unique_ptr<partitions::PartitionLog>> log =
               partitions::PartitionLog::open(owner.fs(), dir, log_opts);

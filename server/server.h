@@ -24,7 +24,7 @@
 
 namespace sluice::server {
 
-class Metrics;
+struct Metrics;
 class Offloader;
 class ShardContext;
 class ShardServer;
