@@ -146,9 +146,10 @@ class KafkaSessionTest : public ::testing::Test {
     request.min_bytes = min_bytes;
     request.max_bytes = 1 << 20;
     request.topics.push_back({topic, {{partition, -1, offset, -1, 1 << 20}}});
-    std::vector<std::byte> body =
+    // The decoded records are views into the body: keep it until the next fetch.
+    fetch_body_ =
         call(ApiKey::fetch, version, [&](Writer& w) { encode_fetch_request(w, request, version); });
-    Reader r(body);
+    Reader r(fetch_body_);
     Result<FetchResponse> response = decode_fetch_response(r, version);
     EXPECT_TRUE(response.ok());
     return response.ok() ? *response : FetchResponse{};
@@ -167,6 +168,7 @@ class KafkaSessionTest : public ::testing::Test {
   std::shared_ptr<KafkaSession> session_;
   int32_t correlation_ = 0;
   std::vector<std::byte> pending_;
+  std::vector<std::byte> fetch_body_;
 };
 
 TEST_F(KafkaSessionTest, ApiVersionsListsOurRanges) {
