@@ -14,7 +14,7 @@ namespace sluice::engine {
 void Doorbell::ring() {
   rings_.fetch_add(1, std::memory_order_seq_cst);
   if (sleeping_.load(std::memory_order_seq_cst)) io::futex_wake_all(rings_);
-  if (also_wake_ != nullptr) also_wake_->wake();
+  if (Shard* shard = also_wake_.load(std::memory_order_acquire)) shard->wake();
 }
 
 bool Doorbell::sleep_once(uint32_t seen, std::chrono::steady_clock::time_point until) {

@@ -29,8 +29,10 @@ class Doorbell {
   // Wakes the waiter if it sleeps. Call it after the change that makes ready() true.
   void ring();
   // For a waiter that does not wait in wait() but in a shard's loop (the server's producers
-  // live on shard threads): ring() also wakes that shard. Set before the bell is shared.
-  void also_wake(Shard* shard) { also_wake_ = shard; }
+  // live on shard threads): ring() also wakes that shard. The owner sets it, and clears it
+  // (nullptr) when it goes while the bell may still ring: shards complete batches in flight
+  // after their sender is gone, and the shard to wake may be destroyed before them.
+  void also_wake(Shard* shard) { also_wake_.store(shard, std::memory_order_release); }
   // Returns true once ready() holds, false when `until` passes first.
   template <typename Ready>
   bool wait(WaitStrategy strategy, std::chrono::steady_clock::time_point until, Ready&& ready);
@@ -48,7 +50,8 @@ class Doorbell {
   // Set (seq_cst) by a waiter about to sleep, read (seq_cst) by ring(): either the waiter sees
   // the change that made it ready, or the ringer sees that it must wake it.
   std::atomic<bool> sleeping_{false};
-  Shard* also_wake_ = nullptr;  // written before the bell is shared, read-only after
+  // Release by also_wake(), acquire by ring(): publishes only the pointer.
+  std::atomic<Shard*> also_wake_{nullptr};
 };
 
 template <typename Ready>

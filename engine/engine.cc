@@ -77,6 +77,10 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options_in) {
 Engine::Impl::~Impl() {
   close_groups();
   // Producers and consumers are gone; each shard closes its logs (writing and syncing them).
+  // Every thread stops before any Shard is freed: a shard completing a batch may still wake
+  // another (a server sender's doorbell).
+  for (auto& shard : shards)
+    shard->stop();
   shards.clear();
 }
 

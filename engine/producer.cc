@@ -60,6 +60,7 @@ Producer::Impl::~Impl() {
   // engine outlives its producers, so the shards answer).
   while (!flush(std::chrono::hours(1)).ok()) {
   }
+  bell->also_wake(nullptr);  // nothing is in flight, but the channels keep the bell
   for (Link& link : links) {
     if (link.channel) link.channel->closed.store(true, std::memory_order_release);
   }

@@ -50,6 +50,9 @@ RawBatchSender::RawBatchSender(Engine::Impl& engine, const RawBatchSenderOptions
       links_(engine.shards.size()) {}
 
 RawBatchSender::~RawBatchSender() {
+  // Batches still in flight ring the bell when they complete, perhaps after the shard it woke
+  // is gone.
+  core_->bell.also_wake(nullptr);
   for (Link& link : links_) {
     if (!link.channel) continue;
     // Batches back already are done with; their callbacks do not run.

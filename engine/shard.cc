@@ -34,6 +34,10 @@ Shard::Shard(const Options& options, std::unique_ptr<io::FileSystem> fs)
 }
 
 Shard::~Shard() {
+  stop();
+}
+
+void Shard::stop() {
   stopping_.store(true, std::memory_order_seq_cst);
   wake();
   if (thread_.joinable()) thread_.join();

@@ -45,8 +45,10 @@ class Shard {
   // Makes the shard's file system (its own ring) and starts its thread.
   static Result<std::unique_ptr<Shard>> start(const Options& options);
   // Drains the channels, closes every partition it owns (each log writes and syncs what it
-  // holds) and joins the thread.
+  // holds) and joins the thread (stop(), if not done yet).
   ~Shard();
+  // The same, keeping the object: wake() stays safe to call afterwards.
+  void stop();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 

@@ -74,21 +74,23 @@ class KafkaSessionTest : public ::testing::Test {
                               bool expect_response = true) {
     const int32_t correlation = ++correlation_;
     std::vector<std::byte> request = frame(key, version, correlation, body);
-    EXPECT_EQ(session_->on_input(request), request.size());
+    // The session lives on shard 0's thread, where its deferred completions arrive.
+    on_shard([&] { EXPECT_EQ(session_->on_input(request), request.size()); });
     return expect_response ? next_response(correlation, key, version) : std::vector<std::byte>{};
   }
 
   std::vector<std::byte> next_response(int32_t correlation, ApiKey key, int16_t version) {
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < until) {
-      context_->poll_producers();
-      session_->poll(context_->now_ms());
-      drain_tasks();
-      std::span<const std::byte> out = session_->pending_output();
-      if (!out.empty()) {
-        pending_.insert(pending_.end(), out.begin(), out.end());
-        session_->sent(out.size());
-      }
+      on_shard([&] {
+        context_->poll_producers();
+        session_->poll(context_->now_ms());
+        std::span<const std::byte> out = session_->pending_output();
+        if (!out.empty()) {
+          pending_.insert(pending_.end(), out.begin(), out.end());
+          session_->sent(out.size());
+        }
+      });
       if (pending_.size() >= 4) {
         const auto size = static_cast<size_t>(partitions::load_be<int32_t>(pending_.data()));
         if (pending_.size() >= 4 + size) {
@@ -108,12 +110,9 @@ class KafkaSessionTest : public ::testing::Test {
     return {};
   }
 
-  // The offloader posts completions to shard 0's task queue, which runs on the shard thread:
-  // the session is ours, so wait for them with a barrier instead (the test stands in for the
-  // shard thread; the tasks only touch replies).
-  void drain_tasks() {
-    engine_->impl().shard(0).run([] {});
-  }
+  // Runs `task` on shard 0's thread, where the session lives: the offloader's completions and
+  // the producers' callbacks arrive there, as they do in the server.
+  void on_shard(const std::function<void()>& task) { engine_->impl().shard(0).run(task); }
 
   std::vector<std::byte> batch(const std::vector<std::pair<std::string, std::string>>& records,
                                partitions::BatchBuilder::Options options = {}) {
@@ -264,7 +263,7 @@ TEST_F(KafkaSessionTest, AcksZeroSendsNoResponse) {
       call(ApiKey::metadata, 1, [&](Writer& w) { encode_metadata_request(w, metadata, 1); });
   EXPECT_FALSE(body.empty());
   for (int i = 0; i < 1000 && engine_->partition_state("quiet", 0)->latest_offset == 0; ++i) {
-    context_->poll_producers();
+    on_shard([&] { context_->poll_producers(); });
     std::this_thread::sleep_for(1ms);
   }
   EXPECT_EQ(engine_->partition_state("quiet", 0)->latest_offset, 1);
