@@ -2,6 +2,8 @@
 // Engine::Impl.
 #include "engine/producer_ids.h"
 
+#include "engine/small_file.h"
+
 #include "engine/engine_impl.h"
 #include "partitions/crc32c.h"
 
@@ -52,30 +54,6 @@ bool take_number(std::string_view& text, std::string_view key, T* out) {
   return ec == std::errc() && ptr == line.data() + line.size();
 }
 
-Result<std::string> read_small_file(io::FileSystem& fs, const std::string& path) {
-  auto file = fs.open(path, io::OpenOptions{});
-  if (!file.ok()) return std::move(file).error();
-  std::string text;
-  auto size = fs.size(*file);
-  Result<void> status;
-  if (!size.ok()) {
-    status = std::move(size).error();
-  } else if (*size > kFileBytesMax) {
-    status = Error(Errc::corruption, path + ": " + std::to_string(*size) + " bytes, too large");
-  } else {
-    text.resize(*size);
-    auto got = fs.read(*file, 0, std::as_writable_bytes(std::span(text.data(), text.size())));
-    if (!got.ok()) {
-      status = std::move(got).error();
-    } else if (*got != *size) {
-      status = Error(Errc::corruption, path + ": shorter than its size");
-    }
-  }
-  (void)fs.close(*file);
-  if (!status.ok()) return std::move(status).error();
-  return text;
-}
-
 }  // namespace
 
 std::string encode_producer_ids_file(int64_t next) {
@@ -117,7 +95,7 @@ Result<void> ProducerIds::load() {
   if (!present.ok()) return std::move(present).error();
   int64_t next = 0;
   if (*present) {
-    auto text = read_small_file(fs_, path);
+    auto text = read_small_file(fs_, path, kFileBytesMax, "a producer_ids file");
     if (!text.ok()) return std::move(text).error();
     auto decoded = decode_producer_ids_file(*text, path);
     if (!decoded.ok()) return std::move(decoded).error();
@@ -136,18 +114,7 @@ Result<void> ProducerIds::load() {
 Result<void> ProducerIds::reserve(int64_t end) {
   const std::string temp = join(data_dir_, kTempName);
   const std::string text = encode_producer_ids_file(end);
-  auto file = fs_.open(temp, io::OpenOptions{.create = true, .writable = true});
-  if (!file.ok()) return std::move(file).error();
-  auto written = [&]() -> Result<void> {
-    SLUICE_TRY(fs_.truncate(*file, 0));
-    SLUICE_TRY(fs_.write(*file, 0, bytes_of(text)));
-    return fs_.datasync(*file);
-  }();
-  auto closed = fs_.close(*file);
-  SLUICE_TRY(written);
-  SLUICE_TRY(closed);
-  SLUICE_TRY(fs_.rename(temp, join(data_dir_, kFileName)));
-  SLUICE_TRY(fs_.sync_directory(data_dir_));
+  SLUICE_TRY(write_file_atomically(fs_, data_dir_, temp, join(data_dir_, kFileName), text));
   reserved_end_ = end;
   return {};
 }

@@ -2,6 +2,8 @@
 // of create and remove.
 #include "engine/topic_catalog.h"
 
+#include "engine/small_file.h"
+
 #include "consumers/names.h"
 
 #include "io/assert.h"
@@ -210,50 +212,6 @@ std::string partition_dir(std::string_view data_dir, std::string_view topic, int
 
 namespace {
 
-Result<std::string> read_small_file(io::FileSystem& fs, const std::string& path) {
-  auto file = fs.open(path, io::OpenOptions{});
-  if (!file.ok()) return std::move(file).error();
-  std::string text;
-  auto size = fs.size(*file);
-  Result<void> status;
-  if (!size.ok()) {
-    status = std::move(size).error();
-  } else if (*size > kTopicFileBytesMax) {
-    status = Error(Errc::corruption,
-                   path + ": " + std::to_string(*size) + " bytes, too large for a topic file");
-  } else {
-    text.resize(*size);
-    auto got = fs.read(*file, 0, std::as_writable_bytes(std::span(text.data(), text.size())));
-    if (!got.ok()) {
-      status = std::move(got).error();
-    } else if (*got != *size) {
-      status = Error(Errc::corruption, path + ": shorter than its size");
-    }
-  }
-  (void)fs.close(*file);
-  if (!status.ok()) return std::move(status).error();
-  return text;
-}
-
-// Writes `temp` whole and makes its bytes durable, then renames it over `path` and syncs the
-// directory: the rename is the commit point.
-Result<void> write_file_atomically(io::FileSystem& fs, const std::string& dir,
-                                   const std::string& temp, const std::string& path,
-                                   std::string_view text) {
-  auto file = fs.open(temp, io::OpenOptions{.create = true, .writable = true});
-  if (!file.ok()) return std::move(file).error();
-  auto written = [&]() -> Result<void> {
-    SLUICE_TRY(fs.truncate(*file, 0));
-    SLUICE_TRY(fs.write(*file, 0, bytes_of(text)));
-    return fs.datasync(*file);
-  }();
-  auto closed = fs.close(*file);
-  SLUICE_TRY(written);
-  SLUICE_TRY(closed);
-  SLUICE_TRY(fs.rename(temp, path));
-  return fs.sync_directory(dir);
-}
-
 // Deletes everything under `dir`, depth first: files, then each emptied folder, syncing each
 // directory it changed. `dir` itself stays.
 Result<void> remove_files_under(io::FileSystem& fs, const std::string& dir, int depth) {
@@ -316,7 +274,7 @@ Result<void> TopicCatalog::read_all() {
       SLUICE_TRY(clear_leftover(name));
       continue;
     }
-    auto text = read_small_file(*fs_, path);
+    auto text = read_small_file(*fs_, path, kTopicFileBytesMax, "a topic file");
     if (!text.ok()) return std::move(text).error();
     auto config = decode_topic_file(*text, name, path);
     if (!config.ok()) return std::move(config).error();

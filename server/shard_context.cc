@@ -46,10 +46,13 @@ engine::RawBatchSender& ShardContext::batch_sender() {
 }
 
 size_t ShardContext::poll_producers() {
+  // Every shard loop round calls this: only senders with something in flight have anything to
+  // complete (with linger 0 nothing waits in an open batch), and Producer::poll walks every
+  // topic it knows.
   size_t ran = 0;
-  if (batch_sender_) ran += batch_sender_->poll();
+  if (batch_sender_ && batch_sender_->in_flight_bytes() > 0) ran += batch_sender_->poll();
   for (auto& producer : producers_) {
-    if (producer) ran += producer->poll();
+    if (producer && producer->in_flight_bytes() > 0) ran += producer->poll();
   }
   return ran;
 }

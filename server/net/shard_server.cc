@@ -62,6 +62,9 @@ size_t ShardServer::poll() {
   size_t work = context_.poll_producers();
   if (kafka_listener_) kafka_listener_->poll(ring);
   if (http_listener_) http_listener_->poll(ring);
+  if (kafka_listener_ && kafka_listener_->finished()) kafka_listener_.reset();
+  if (http_listener_ && http_listener_->finished()) http_listener_.reset();
+  if (connections_.empty()) return work;  // (and no clock read on an idle shard)
   const int64_t now_ms = context_.now_ms();
   bool waiting = false;
   for (auto& connection : connections_) {
@@ -79,8 +82,6 @@ size_t ShardServer::poll() {
       ++i;
     }
   }
-  if (kafka_listener_ && kafka_listener_->finished()) kafka_listener_.reset();
-  if (http_listener_ && http_listener_->finished()) http_listener_.reset();
   if (waiting) arm_timer();
   return work;
 }

@@ -239,13 +239,12 @@ TEST_F(ServerTest, ConnectionsOverTheLimitAreClosed) {
 TEST_F(ServerTest, PortInUseFailsToStart) {
   start();
   ServerOptions options;
-  options.kafka.port = server_->kafka_port();
   SessionFactories factories;
   factories.kafka = [](ShardContext& context, const std::string&) {
     return std::make_shared<EchoSession>(context);
   };
-  // Another engine would own the directory: reuse this one; the bind fails before attaching.
-  // (SO_REUSEPORT lets the same user share a port, so take it without reuse first.)
+  // A port held by a listener without SO_REUSEPORT cannot be shared: the bind fails before
+  // anything is attached to the engine's shards.
   Result<int> taken = io::listen_tcp(io::HostPort{"127.0.0.1", 0});
   ASSERT_TRUE(taken.ok());
   Result<uint16_t> port = io::local_port(*taken);

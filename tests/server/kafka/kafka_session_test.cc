@@ -318,7 +318,6 @@ TEST_F(KafkaSessionTest, IdempotentRetryIsAnsweredWithTheOriginalOffset) {
 
 TEST_F(KafkaSessionTest, FetchLongPollsUntilDataArrives) {
   create("wait", 1);
-  std::vector<std::byte> records = batch({{"k", "late"}});
   std::thread producer([&] {
     std::this_thread::sleep_for(100ms);
     Result<Producer> p = engine_->producer();
