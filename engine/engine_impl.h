@@ -30,6 +30,11 @@
 namespace sluice::consumers {
 class GroupCoordinator;
 }
+namespace sluice::engine {
+class Queues;
+class RequestBook;
+class IdempotencyKeys;
+}  // namespace sluice::engine
 namespace sluice {
 struct GroupsState;
 }
@@ -98,6 +103,21 @@ struct Engine::Impl {
   Result<engine::ProducerIdAndEpoch> init_producer_id();
   std::once_flag producer_ids_once;
   std::unique_ptr<engine::ProducerIds> producer_ids;  // made by init_producer_id()
+  // queues.cc (engine/queues.h): every group's queue state, rebuilt from __queue_state.
+  Result<void> open_queues();
+  void close_queues();
+  std::unique_ptr<engine::Queues> queues;
+
+  // requests.cc (engine/request_book.h): request-reply statuses, rebuilt from __requests;
+  // idempotency keys (engine/idempotency_keys.h), rebuilt from __idempotency.
+  Result<void> open_requests();
+  void close_requests();
+  std::unique_ptr<engine::RequestBook> requests;
+  std::unique_ptr<engine::IdempotencyKeys> idempotency;
+  // A Queue dead-lettered the event that carried request `id`: the request becomes
+  // dead-lettered with `reason` (nothing happens for an unknown or finished request).
+  void request_dead_lettered(std::string_view id, std::string_view reason);
+
   // The shard that owns partition p of topic t: xxh3(t, p) % shards (DESIGN.md).
   uint32_t shard_of(std::string_view topic, int32_t partition) const;
 };

@@ -42,6 +42,10 @@ std::string_view errc_name(Errc code) {
       return "invalid_producer_epoch";
     case Errc::unknown_producer_id:
       return "unknown_producer_id";
+    case Errc::lock_lost:
+      return "lock_lost";
+    case Errc::conflict:
+      return "conflict";
   }
   return "unknown";
 }

@@ -11,12 +11,15 @@
 #include <sluice/durability.h>
 #include <sluice/event.h>
 #include <sluice/producer.h>
+#include <sluice/queue.h>
+#include <sluice/requests.h>
 #include <sluice/result.h>
 #include <sluice/topic.h>
 #include <sluice/wait_strategy.h>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +39,8 @@ struct EngineOptions {
   bool direct_io = true;
   // How often each shard applies retention.
   std::chrono::milliseconds retention_check_interval{60000};
+  // How long a request's status is kept after its last change (include/sluice/requests.h).
+  std::chrono::milliseconds request_retention{24 * 3600 * 1000};
 };
 
 class Engine {
@@ -72,6 +77,33 @@ class Engine {
   // The latest event with this key, on a topic with keyed_index. not_found when the key has no
   // event; invalid_argument when the topic has no keyed index.
   Result<Record> latest(std::string_view topic, std::string_view key) const;
+
+  // ---- Queues (include/sluice/queue.h) ----
+  // A handle on the group's queue state for the topic (made on first use, shared by every
+  // handle of the same group and topic). Errors: invalid_argument (options), not_found (topic).
+  Result<Queue> queue(const QueueOptions& options);
+  // Puts dead-lettered events of `topic`'s DLQ (<topic>.dlq) back in front of the groups that
+  // dead-lettered them; each DLQ offset at most once. Errors: not_found (no such topic or DLQ),
+  // invalid_argument, the I/O errors.
+  Result<ReplayResult> replay_dlq(std::string_view topic, const ReplayFilter& filter);
+  // Every queue's counters (for /metrics).
+  std::vector<QueueStats> queue_stats() const;
+
+  // ---- Request-reply (include/sluice/requests.h) ----
+  // Appends `event` to `topic` with a new request id in its kRequestIdHeader header (a header
+  // of that name in `event` is replaced) once the pending status is recorded; returns the
+  // pending state. Errors: those of Producer::send, the I/O errors of the record.
+  Result<RequestState> submit_request(std::string_view topic, Event event);
+  // Ends a pending request. Errors: not_found (unknown or expired id), conflict (it already
+  // has its outcome; the state returned by request() says which).
+  Result<RequestState> complete_request(std::string_view id, std::string result);
+  Result<RequestState> fail_request(std::string_view id, std::string error);
+  Result<RequestState> request(std::string_view id) const;
+  // The state once it is no longer pending, or after `timeout` (still pending).
+  Result<RequestState> wait_request(std::string_view id, std::chrono::milliseconds timeout) const;
+  // The same without blocking: `done` runs once, on an engine thread or inside this call.
+  void wait_request_async(std::string_view id, std::chrono::milliseconds timeout,
+                          std::function<void(Result<RequestState>)> done) const;
 
   // ---- Groups ----
   struct GroupMember {

@@ -33,6 +33,12 @@ enum class Errc : uint8_t {
   out_of_order_sequence,
   invalid_producer_epoch,
   unknown_producer_id,
+  // Queues (include/sluice/queue.h): the lock named by an ack or nack is not the event's
+  // current one (it ran out, or the token is wrong).
+  lock_lost,
+  // The thing is in a state that forbids the call (a request that already has its outcome,
+  // an idempotency key whose first use is still in progress).
+  conflict,
 };
 
 // A short stable name: "io_error", "no_space", ...

@@ -7,12 +7,32 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sluice {
+
+// How long a failed delivery waits before the next one (queues, include/sluice/queue.h): the
+// n-th retry waits min(maximum, initial * multiplier^(n-1)), times a random factor in
+// [1 - jitter, 1 + jitter] so that failures of many events do not come back together.
+struct RetryBackoff {
+  std::chrono::milliseconds initial{1000};
+  double multiplier = 2.0;  // >= 1
+  std::chrono::milliseconds maximum{60000};
+  double jitter = 0.2;  // 0 to 1
+  friend bool operator==(const RetryBackoff&, const RetryBackoff&) = default;
+};
+
+// The queue settings of a topic; a Queue's options override them for its group.
+struct QueuePolicy {
+  uint32_t max_deliveries = 10;  // 1 to 1000: past it, an event is dead-lettered
+  RetryBackoff retry;
+  std::chrono::milliseconds lock_duration{30000};  // 1 ms to 12 h
+  friend bool operator==(const QueuePolicy&, const QueuePolicy&) = default;
+};
 
 struct TopicConfig {
   int32_t partitions = 1;  // 1 to 10000
@@ -26,6 +46,8 @@ struct TopicConfig {
   bool keyed_index = false;
   // The largest event (key + value + headers, as encoded) a producer may send: 1 byte to 64 MiB.
   uint32_t max_event_bytes = 1u << 20;
+  // How groups that read the topic as a queue retry and dead-letter (include/sluice/queue.h).
+  QueuePolicy queue;
 
   friend bool operator==(const TopicConfig&, const TopicConfig&) = default;
 };

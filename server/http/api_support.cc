@@ -13,6 +13,8 @@ int engine_error_status(Errc code) {
     case Errc::empty_batch:
       return 400;
     case Errc::already_exists:
+    case Errc::conflict:
+    case Errc::lock_lost:
       return 409;
     case Errc::too_large:
       return 413;
