@@ -1,5 +1,6 @@
 #include "io/socket.h"
 
+#include "io/assert.h"
 #include "io/ring.h"
 
 #include <arpa/inet.h>
@@ -188,6 +189,14 @@ Result<int> connect_tcp(const HostPort& address) {
   return fd;
 }
 
+Result<int> accept_tcp(int listener) {
+  for (;;) {
+    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) return fd;
+    if (errno != EINTR) return errno_error(errno, "accept on fd " + std::to_string(listener));
+  }
+}
+
 Result<void> send_all(int fd, std::span<const std::byte> data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -221,6 +230,17 @@ Result<size_t> recv_some(int fd, std::span<std::byte> out) {
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return errno_error(errno, "recv fd " + std::to_string(fd));
   }
+}
+
+Result<void> set_recv_timeout(int fd, std::chrono::milliseconds timeout) {
+  SLUICE_ASSERT(timeout.count() >= 0);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+    return errno_error(errno, "setsockopt SO_RCVTIMEO fd " + std::to_string(fd));
+  }
+  return {};
 }
 
 }  // namespace sluice::io

@@ -10,6 +10,7 @@
 
 #include <sluice/result.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -55,11 +56,18 @@ void close_socket(int fd);
 
 // Connects (blocking) with TCP_NODELAY.
 Result<int> connect_tcp(const HostPort& address);
+// Waits for and accepts one connection on a listener (listen_tcp), without a Ring: for tests
+// and tools that play a server in a thread of their own.
+Result<int> accept_tcp(int listener);
 // Sends all of data (MSG_NOSIGNAL).
 Result<void> send_all(int fd, std::span<const std::byte> data);
 // Receives exactly out.size() bytes; Errc::closed if the peer closes first.
 Result<void> recv_exactly(int fd, std::span<std::byte> out);
 // Receives what is there (at least one byte, waiting for it); 0 when the peer closed.
+// Errc::would_block when a receive timeout (below) ran out first.
 Result<size_t> recv_some(int fd, std::span<std::byte> out);
+// Bounds every later wait of recv_some and recv_exactly on `fd` (SO_RCVTIMEO): one that
+// waits longer fails with Errc::would_block. Zero waits for ever (the default).
+Result<void> set_recv_timeout(int fd, std::chrono::milliseconds timeout);
 
 }  // namespace sluice::io

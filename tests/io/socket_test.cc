@@ -1,6 +1,7 @@
 // Tests of io/socket.h and the Ring's socket operations against the real kernel: accept, recv,
 // send (large sends continue past short ones), a peer that closes, shutdown ending a pending
-// recv and a pending accept, and address parsing.
+// recv and a pending accept, address parsing, and the blocking accept and receive timeout of
+// the tools' clients.
 #include "io/socket.h"
 
 #include "io/ring.h"
@@ -211,6 +212,37 @@ TEST(SocketTest, ReusePortSharesAPort) {
   ASSERT_TRUE(second.ok()) << second.error().to_string();
   close_socket(*first);
   close_socket(*second);
+}
+
+TEST(SocketTest, BlockingAcceptAndReceiveTimeout) {
+  Result<int> listener = listen_tcp(HostPort{"127.0.0.1", 0});
+  ASSERT_TRUE(listener.ok()) << listener.error().to_string();
+  Result<uint16_t> port = local_port(*listener);
+  ASSERT_TRUE(port.ok());
+  Result<int> client = connect_tcp(HostPort{"127.0.0.1", *port});
+  ASSERT_TRUE(client.ok()) << client.error().to_string();
+  Result<int> server = accept_tcp(*listener);
+  ASSERT_TRUE(server.ok()) << server.error().to_string();
+
+  // Nothing is sent: the receive gives up after the timeout instead of waiting for ever.
+  ASSERT_TRUE(set_recv_timeout(*client, 50ms).ok());
+  std::byte byte{};
+  const auto start = std::chrono::steady_clock::now();
+  Result<size_t> got = recv_some(*client, std::span<std::byte>(&byte, 1));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.code(), Errc::would_block) << got.error().to_string();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 40ms);
+
+  // A byte that comes in time is received as usual.
+  const std::byte sent{42};
+  ASSERT_TRUE(send_all(*server, std::span<const std::byte>(&sent, 1)).ok());
+  got = recv_some(*client, std::span<std::byte>(&byte, 1));
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_EQ(*got, 1u);
+  EXPECT_EQ(byte, sent);
+  close_socket(*client);
+  close_socket(*server);
+  close_socket(*listener);
 }
 
 TEST(SocketTest, ParseHostPort) {
