@@ -1,11 +1,13 @@
 #include "tools/common/flags.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 namespace sluice::tools {
 
-Result<Flags> Flags::parse(std::span<const std::string> words) {
+Result<Flags> Flags::parse(std::span<const std::string> words,
+                           std::initializer_list<std::string_view> switches) {
   Flags flags;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -18,6 +20,8 @@ Result<Flags> Flags::parse(std::span<const std::string> words) {
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
+    } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+      value = "true";
     } else if (i + 1 < words.size()) {
       value = words[++i];
     } else {

@@ -9,10 +9,12 @@
 #include <sluice/result.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::tools {
@@ -20,7 +22,10 @@ namespace sluice::tools {
 class Flags {
  public:
   // Fails with Errc::invalid_argument on an option without a value or one given twice.
-  static Result<Flags> parse(std::span<const std::string> words);
+  // `switches` name options that take no value: a bare `--json` means "--json true" (and
+  // `--json=false` still works); read them with boolean().
+  static Result<Flags> parse(std::span<const std::string> words,
+                             std::initializer_list<std::string_view> switches = {});
 
   const std::vector<std::string>& positionals() const { return positionals_; }
   // The option's value (and marks it as asked for).
