@@ -2,7 +2,10 @@
 #include "engine/consumer_impl.h"
 #include "engine/engine_impl.h"
 #include "engine/groups_state.h"
+#include "engine/idempotency_keys.h"
+#include "engine/journal.h"
 #include "engine/producer_impl.h"
+#include "engine/request_book.h"
 
 #include "consumers/group_coordinator.h"
 
@@ -71,10 +74,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options_in) {
     impl->topics.emplace(name, std::move(*topic));
   }
   SLUICE_TRY(impl->open_groups());
+  SLUICE_TRY(impl->open_requests());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 Engine::Impl::~Impl() {
+  close_requests();
   close_groups();
   // Producers and consumers are gone; each shard closes its logs (writing and syncing them).
   // Every thread stops before any Shard is freed: a shard completing a batch may still wake

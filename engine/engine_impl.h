@@ -34,6 +34,7 @@ namespace sluice::engine {
 class Queues;
 class RequestBook;
 class IdempotencyKeys;
+class Journal;
 }  // namespace sluice::engine
 namespace sluice {
 struct GroupsState;
@@ -112,6 +113,8 @@ struct Engine::Impl {
   // idempotency keys (engine/idempotency_keys.h), rebuilt from __idempotency.
   Result<void> open_requests();
   void close_requests();
+  // Writes the records of both, and the events of submitted requests (engine/journal.h).
+  std::unique_ptr<engine::Journal> journal;
   std::unique_ptr<engine::RequestBook> requests;
   std::unique_ptr<engine::IdempotencyKeys> idempotency;
   // A Queue dead-lettered the event that carried request `id`: the request becomes

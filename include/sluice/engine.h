@@ -41,6 +41,9 @@ struct EngineOptions {
   std::chrono::milliseconds retention_check_interval{60000};
   // How long a request's status is kept after its last change (include/sluice/requests.h).
   std::chrono::milliseconds request_retention{24 * 3600 * 1000};
+  // How long the answer to a call with an idempotency key is kept after it was recorded (the
+  // HTTP API's Idempotency-Key header): a repeat within it gets that answer and changes nothing.
+  std::chrono::milliseconds idempotency_retention{24 * 3600 * 1000};
 };
 
 class Engine {
@@ -95,7 +98,9 @@ class Engine {
   // pending state. Errors: those of Producer::send, the I/O errors of the record.
   Result<RequestState> submit_request(std::string_view topic, Event event);
   // Ends a pending request. Errors: not_found (unknown or expired id), conflict (it already
-  // has its outcome; the state returned by request() says which).
+  // has its outcome, or another call's outcome is being recorded; the state returned by
+  // request() says which), too_large (a result or error above 1 MiB), the I/O errors of the
+  // record.
   Result<RequestState> complete_request(std::string_view id, std::string result);
   Result<RequestState> fail_request(std::string_view id, std::string error);
   Result<RequestState> request(std::string_view id) const;
@@ -104,6 +109,17 @@ class Engine {
   // The same without blocking: `done` runs once, on an engine thread or inside this call.
   void wait_request_async(std::string_view id, std::chrono::milliseconds timeout,
                           std::function<void(Result<RequestState>)> done) const;
+  // Non-blocking forms of submit_request, complete_request and fail_request, for callers that
+  // must never wait (the server's shard threads): the same checks and errors, and `done` runs
+  // once with the outcome, on an engine thread or inside the call. A `done` must not block on
+  // the engine's request calls (it may run on the thread that would answer them). The blocking
+  // forms wait for these; call them from threads that may block, never from inside a `done`.
+  void submit_request_async(std::string_view topic, Event event,
+                            std::function<void(Result<RequestState>)> done);
+  void complete_request_async(std::string_view id, std::string result,
+                              std::function<void(Result<RequestState>)> done);
+  void fail_request_async(std::string_view id, std::string error,
+                          std::function<void(Result<RequestState>)> done);
 
   // ---- Groups ----
   struct GroupMember {
