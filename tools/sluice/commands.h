@@ -10,5 +10,7 @@ namespace sluice::cli {
 int run_log_dump(std::span<const std::string> args);
 int run_log_verify(std::span<const std::string> args);
 int run_demo(std::span<const std::string> args);
+// dlq list|show|replay: a topic's dead-letter topic, through sluiced's HTTP API (dlq.cc).
+int run_dlq(std::span<const std::string> args);
 
 }  // namespace sluice::cli

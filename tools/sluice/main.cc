@@ -13,7 +13,11 @@ constexpr const char* kUsage =
     "  log dump <partition dir>       print every batch of every segment\n"
     "  log verify --data-dir <dir>    check every partition under <dir> as recovery would,\n"
     "                                 changing nothing (exit 0 ok, 1 corruption, 2 error)\n"
-    "  demo [--data-dir <dir>]        append, read back and recover a small partition\n";
+    "  demo [--data-dir <dir>]        append, read back and recover a small partition\n"
+    "  dlq list <topic>               the events dead-lettered from a topic, through sluiced\n"
+    "  dlq show <topic> <p> <offset>  one dead-lettered event, headers included\n"
+    "  dlq replay <topic>             put dead-lettered events back on their topic\n"
+    "                                 (sluice dlq --help: options, --server HOST:PORT)\n";
 
 int dispatch(const std::vector<std::string>& words) {
   using namespace sluice::cli;
@@ -28,6 +32,7 @@ int dispatch(const std::vector<std::string>& words) {
     return kExitOk;
   }
   if (command == "demo") return run_demo(all.subspan(1));
+  if (command == "dlq") return run_dlq(all.subspan(1));
   if (command == "log" && words.size() >= 2 && words[1] == "dump")
     return run_log_dump(all.subspan(2));
   if (command == "log" && words.size() >= 2 && words[1] == "verify") {
