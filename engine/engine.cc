@@ -5,6 +5,7 @@
 #include "engine/idempotency_keys.h"
 #include "engine/journal.h"
 #include "engine/producer_impl.h"
+#include "engine/queues.h"
 #include "engine/request_book.h"
 
 #include "consumers/group_coordinator.h"
@@ -74,11 +75,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options_in) {
     impl->topics.emplace(name, std::move(*topic));
   }
   SLUICE_TRY(impl->open_groups());
+  SLUICE_TRY(impl->open_queues());
   SLUICE_TRY(impl->open_requests());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 Engine::Impl::~Impl() {
+  // Queues first: dead-letters they finish may still update requests and commit offsets.
+  close_queues();
   close_requests();
   close_groups();
   // Producers and consumers are gone; each shard closes its logs (writing and syncing them).

@@ -5,6 +5,7 @@
 #include "engine/small_file.h"
 
 #include "consumers/names.h"
+#include "consumers/queue_policy.h"
 
 #include "io/assert.h"
 #include "io/logger.h"
@@ -23,8 +24,10 @@ constexpr std::string_view kTopicsFolder = "topics";
 constexpr std::string_view kTopicFile = "topic.conf";
 constexpr std::string_view kTopicTempFile = "topic.conf.tmp";
 constexpr std::string_view kMagic = "sluice-topic";
-constexpr int kFormatVersion = 1;
-// A topic.conf is about 250 bytes plus the name; anything much larger is not one.
+// Version 2 added the queue policy lines; version 1 files read with the default policy.
+constexpr int kFormatVersion = 2;
+constexpr int kFormatVersionWithoutQueue = 1;
+// A topic.conf is about 400 bytes plus the name; anything much larger is not one.
 constexpr uint64_t kTopicFileBytesMax = 4096;
 // Leftover folders are at most topics/<t>/<p>/<files>: a bound on the recursion.
 constexpr int kLeftoverDepthMax = 4;
@@ -46,6 +49,14 @@ Error invalid(std::string message) {
 
 // ---- The topic.conf codec ----
 
+// The shortest decimal text that reads back as the same double ("2", "0.2").
+std::string shortest(double value) {
+  char text[64];
+  auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  SLUICE_ASSERT(ec == std::errc());
+  return std::string(text, end);
+}
+
 // The lines of the file, in order, without the checksum line.
 std::string encode_body(std::string_view name, const TopicConfig& c) {
   std::string out;
@@ -58,6 +69,12 @@ std::string encode_body(std::string_view name, const TopicConfig& c) {
   out += "segment_ms " + std::to_string(c.segment_ms) + "\n";
   out += "keyed_index " + std::string(c.keyed_index ? "1" : "0") + "\n";
   out += "max_event_bytes " + std::to_string(c.max_event_bytes) + "\n";
+  out += "queue_max_deliveries " + std::to_string(c.queue.max_deliveries) + "\n";
+  out += "queue_lock_ms " + std::to_string(c.queue.lock_duration.count()) + "\n";
+  out += "queue_retry_initial_ms " + std::to_string(c.queue.retry.initial.count()) + "\n";
+  out += "queue_retry_multiplier " + shortest(c.queue.retry.multiplier) + "\n";
+  out += "queue_retry_maximum_ms " + std::to_string(c.queue.retry.maximum.count()) + "\n";
+  out += "queue_retry_jitter " + shortest(c.queue.retry.jitter) + "\n";
   return out;
 }
 
@@ -113,7 +130,7 @@ Result<TopicConfig> decode_topic_file(std::string_view text, std::string_view na
   LineReader header(text);
   int version = 0;
   if (!header.number(kMagic, &version)) return corrupt("not a sluice topic file");
-  if (version != kFormatVersion) {
+  if (version != kFormatVersion && version != kFormatVersionWithoutQueue) {
     return Error(Errc::unsupported, path + ": topic file format version " +
                                         std::to_string(version) + " (this sluice reads " +
                                         std::to_string(kFormatVersion) + ")");
@@ -146,7 +163,31 @@ Result<TopicConfig> decode_topic_file(std::string_view text, std::string_view na
   if (!lines.number("max_event_bytes", &c.max_event_bytes)) {
     return corrupt("bad line: max_event_bytes");
   }
-  if (!lines.at_end()) return corrupt("unexpected lines after max_event_bytes");
+  if (version >= 2) {
+    int64_t lock_ms = 0;
+    int64_t initial_ms = 0;
+    int64_t maximum_ms = 0;
+    if (!lines.number("queue_max_deliveries", &c.queue.max_deliveries)) {
+      return corrupt("bad line: queue_max_deliveries");
+    }
+    if (!lines.number("queue_lock_ms", &lock_ms)) return corrupt("bad line: queue_lock_ms");
+    if (!lines.number("queue_retry_initial_ms", &initial_ms)) {
+      return corrupt("bad line: queue_retry_initial_ms");
+    }
+    if (!lines.number("queue_retry_multiplier", &c.queue.retry.multiplier)) {
+      return corrupt("bad line: queue_retry_multiplier");
+    }
+    if (!lines.number("queue_retry_maximum_ms", &maximum_ms)) {
+      return corrupt("bad line: queue_retry_maximum_ms");
+    }
+    if (!lines.number("queue_retry_jitter", &c.queue.retry.jitter)) {
+      return corrupt("bad line: queue_retry_jitter");
+    }
+    c.queue.lock_duration = std::chrono::milliseconds(lock_ms);
+    c.queue.retry.initial = std::chrono::milliseconds(initial_ms);
+    c.queue.retry.maximum = std::chrono::milliseconds(maximum_ms);
+  }
+  if (!lines.at_end()) return corrupt("unexpected lines after the last field");
   if (*stored_name != name) {
     return corrupt("names topic '" + std::string(*stored_name) + "', not '" + std::string(name) +
                    "'");
@@ -196,7 +237,7 @@ Result<void> validate_topic_config(const TopicConfig& c) {
     return invalid("max_event_bytes is " + std::to_string(c.max_event_bytes) +
                    " (1 to 64 MiB: 1 to 67108864)");
   }
-  return {};
+  return consumers::validate_queue_policy(c.queue, "queue");
 }
 
 std::string topic_dir(std::string_view data_dir, std::string_view topic) {

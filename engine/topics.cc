@@ -1,6 +1,7 @@
 // Topics: create, delete, list, describe; opening and closing a topic's partitions on their
 // shards.
 #include "engine/engine_impl.h"
+#include "engine/queues.h"
 
 #include "consumers/group_coordinator.h"
 #include "io/assert.h"
@@ -150,8 +151,11 @@ Result<void> Engine::delete_topic(std::string_view name) {
   impl_->close_topic(*topic);
   impl_->groups->remove_topic(name);
   SLUICE_TRY(impl_->catalog->remove(name, engine::TopicAccess::user));
-  // The offsets of a topic that is gone would resume a new topic of the same name mid-way.
-  return impl_->forget_topic_offsets(name);
+  // The offsets and queue states of a topic that is gone would resume a new topic of the same
+  // name mid-way.
+  SLUICE_TRY(impl_->forget_topic_offsets(name));
+  if (impl_->queues) SLUICE_TRY(impl_->queues->forget_topic(name));
+  return {};
 }
 
 std::vector<std::string> Engine::list_topics() const {

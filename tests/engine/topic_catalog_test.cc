@@ -32,6 +32,12 @@ TopicConfig unusual_config() {
   c.segment_ms = 60000;
   c.keyed_index = true;
   c.max_event_bytes = 64u << 20;
+  c.queue.max_deliveries = 1000;
+  c.queue.lock_duration = std::chrono::milliseconds(12ll * 3600 * 1000);
+  c.queue.retry.initial = std::chrono::milliseconds(0);
+  c.queue.retry.multiplier = 1.5;
+  c.queue.retry.maximum = std::chrono::milliseconds(86400000);
+  c.queue.retry.jitter = 0.1;
   return c;
 }
 
@@ -274,15 +280,17 @@ TEST(TopicCatalogTest, FileRoundTripsEveryField) {
   auto decoded = decode_topic_file(text, "orders", "x");
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
   EXPECT_EQ(*decoded, unusual_config());
-  EXPECT_EQ(text.rfind("sluice-topic 1\nname orders\npartitions 7\n", 0), 0u);
+  EXPECT_EQ(text.rfind("sluice-topic 2\nname orders\npartitions 7\n", 0), 0u);
 }
 
 // The worked example of engine/FORMAT.md, byte for byte.
 TEST(TopicCatalogTest, FileMatchesTheWorkedExample) {
   TopicConfig config = config_with(3);
   config.keyed_index = true;
+  config.queue.max_deliveries = 5;
+  config.queue.retry.initial = std::chrono::milliseconds(500);
   EXPECT_EQ(encode_topic_file("orders", config),
-            "sluice-topic 1\n"
+            "sluice-topic 2\n"
             "name orders\n"
             "partitions 3\n"
             "retention_ms -1\n"
@@ -291,7 +299,48 @@ TEST(TopicCatalogTest, FileMatchesTheWorkedExample) {
             "segment_ms 604800000\n"
             "keyed_index 1\n"
             "max_event_bytes 1048576\n"
-            "crc32c d239e6c5\n");
+            "queue_max_deliveries 5\n"
+            "queue_lock_ms 30000\n"
+            "queue_retry_initial_ms 500\n"
+            "queue_retry_multiplier 2\n"
+            "queue_retry_maximum_ms 60000\n"
+            "queue_retry_jitter 0.2\n"
+            "crc32c 04896e66\n");
+}
+
+// A version 1 file (before the queue policy lines) reads with the default policy.
+TEST(TopicCatalogTest, VersionOneFilesReadWithTheDefaultQueuePolicy) {
+  const std::string v1 =
+      "sluice-topic 1\n"
+      "name orders\n"
+      "partitions 3\n"
+      "retention_ms -1\n"
+      "retention_bytes -1\n"
+      "segment_bytes 1073741824\n"
+      "segment_ms 604800000\n"
+      "keyed_index 1\n"
+      "max_event_bytes 1048576\n"
+      "crc32c d239e6c5\n";
+  auto decoded = decode_topic_file(v1, "orders", "x");
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(decoded->partitions, 3);
+  EXPECT_TRUE(decoded->keyed_index);
+  EXPECT_EQ(decoded->queue, QueuePolicy{});
+}
+
+TEST(TopicCatalogTest, QueuePolicyRangesAreChecked) {
+  TopicConfig c = config_with(1);
+  c.queue.max_deliveries = 0;
+  auto checked = validate_topic_config(c);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.code(), Errc::invalid_argument);
+  EXPECT_NE(checked.error().message().find("max_deliveries"), std::string::npos);
+  c = config_with(1);
+  c.queue.retry.jitter = 2;
+  EXPECT_FALSE(validate_topic_config(c).ok());
+  c = config_with(1);
+  c.queue.lock_duration = std::chrono::milliseconds(0);
+  EXPECT_FALSE(validate_topic_config(c).ok());
 }
 
 TEST(TopicCatalogTest, EveryFlippedByteIsCorruptionNamingTheFile) {
@@ -332,8 +381,8 @@ TEST(TopicCatalogTest, BadFilesAreCorruptionOrUnsupported) {
   std::string other_name = encode_topic_file("payments", config_with(1));
   TopicConfig out_of_range = config_with(1);
   out_of_range.partitions = 20000;  // encodes fine, fails validation on decode
-  std::string v2 = good;
-  v2.replace(v2.find("sluice-topic 1"), 14, "sluice-topic 2");
+  std::string v3 = good;
+  v3.replace(v3.find("sluice-topic 2"), 14, "sluice-topic 3");
   const Case cases[] = {
       {"", Errc::corruption},
       {good.substr(0, good.size() - 1), Errc::corruption},  // no final newline
@@ -342,7 +391,7 @@ TEST(TopicCatalogTest, BadFilesAreCorruptionOrUnsupported) {
       {std::string(5000, 'x'), Errc::corruption},
       {other_name, Errc::corruption},
       {encode_topic_file("orders", out_of_range), Errc::corruption},
-      {v2, Errc::unsupported},
+      {v3, Errc::unsupported},
   };
   for (const Case& c : cases) {
     io::MemoryFileSystem fs;
