@@ -17,7 +17,7 @@ constexpr const char* kUsage =
     "  embedded  the engine through its public API: produce, e2e, query\n"
     "            (sluice-bench embedded --help)\n"
     "  kafka     a Kafka server (sluiced) through librdkafka: produce, consume, e2e\n"
-    "  http      sluiced's HTTP API: query (single-event reads)\n"
+    "  http      sluiced's HTTP API: query (single-event reads), queue (receive + ack)\n"
     "  redis     Redis Streams, for comparison: xadd, xrange\n"
     "  limits    this machine's memcpy and loopback TCP bandwidth, loopback round trip\n"
     "Each takes --help.\n";

@@ -9,6 +9,8 @@
 //   the send time stamped in the value to the moment the consumer has the event.
 // - http query: fills a topic over POST /v1/topics/{t}/events, then R keep-alive connections
 //   (a thread each) GET /v1/topics/{t}/partitions/{p}/events/{offset} at random offsets.
+// - http queue: fills a topic, then C keep-alive connections (a thread each) receive up to B
+//   events at a time as one group and ack them; latency is per receive + ack round trip.
 // - redis xadd: P connections append events to a stream with XADD, `pipeline` at a time.
 // - redis xrange: fills a stream, then R connections read one entry by id with XRANGE.
 // Without --rate the load is closed loop; with it, open loop at that many events (or reads) per
@@ -27,7 +29,7 @@
 namespace sluice::bench {
 
 enum class RemoteBenchmark : uint8_t { kafka, http, redis };
-enum class RemoteWorkload : uint8_t { produce, consume, e2e, query, xadd, xrange };
+enum class RemoteWorkload : uint8_t { produce, consume, e2e, query, queue, xadd, xrange };
 
 const char* remote_benchmark_name(RemoteBenchmark benchmark);
 const char* remote_workload_name(RemoteWorkload workload);
@@ -57,6 +59,11 @@ struct RemoteOptions {
   // consume: 0 when the topic already holds events reads those).
   uint64_t fill_events = 0;
   uint32_t pipeline = 64;  // redis xadd: commands in flight per connection
+  // http queue: connections (a thread each), events per receive, their lock, the group.
+  uint32_t consumers = 4;
+  uint32_t batch_events = 100;
+  uint64_t lock_ms = 30000;
+  std::string group;  // empty: "<topic>-workers"
 };
 
 struct RemoteResult {
@@ -75,6 +82,8 @@ struct RemoteResult {
   uint64_t filled_events = 0;
   double fill_s = 0;
   uint64_t consumed_bytes = 0;  // consume: key and value bytes received
+  uint64_t round_trips = 0;     // http queue: receive + ack pairs timed
+  bool drained = false;         // http queue: a consumer found the queue empty before the end
 
   double events_per_sec() const {
     return elapsed_s > 0 ? static_cast<double>(events) / elapsed_s : 0;
@@ -83,7 +92,8 @@ struct RemoteResult {
 
 // The runs, one per benchmark (kafka_bench.cc, http_bench.cc, redis_bench.cc).
 Result<RemoteResult> run_kafka_bench(const RemoteOptions& options);
-Result<RemoteResult> run_http_bench(const RemoteOptions& options);
+Result<RemoteResult> run_http_bench(const RemoteOptions& options);  // query and queue
+Result<RemoteResult> run_http_queue_bench(const RemoteOptions& options);
 Result<RemoteResult> run_redis_bench(const RemoteOptions& options);
 
 // The commands: parse `words`, run, print a summary line, write the JSON; an exit code (0 ok,

@@ -22,10 +22,12 @@ constexpr const char* kKafkaUsage =
     "           [--batch-messages M (10000)] [--fetch-bytes B (1M, per partition)]\n"
     "           [--fill-events N (consume; 2000000, 0 reads what the topic holds)]\n";
 constexpr const char* kHttpUsage =
-    "usage: sluice-bench http --url http://HOST:PORT --workload query --json FILE\n"
-    "           [--seconds S (10)] [--rate READS_PER_SEC (open loop)] [--readers R (4)]\n"
-    "           [--event-bytes N (100)] [--partitions K (1)] [--topic T (a fresh one)]\n"
-    "           [--fill-events N (100000)]\n";
+    "usage: sluice-bench http --url http://HOST:PORT --workload query|queue --json FILE\n"
+    "           [--seconds S (10)] [--event-bytes N (100)] [--partitions K (1)]\n"
+    "           [--topic T (a fresh one)]\n"
+    "  query:   [--rate READS_PER_SEC (open loop)] [--readers R (4)] [--fill-events N (100000)]\n"
+    "  queue:   [--rate EVENTS_PER_SEC (open loop)] [--consumers C (4)] [--batch B (100)]\n"
+    "           [--lock-ms L (30000)] [--group G (<topic>-workers)] [--fill-events N (1000000)]\n";
 constexpr const char* kRedisUsage =
     "usage: sluice-bench redis --address HOST:PORT --workload xadd|xrange --json FILE\n"
     "           [--seconds S (10)] [--rate EVENTS_PER_SEC (open loop)] [--event-bytes N (100)]\n"
@@ -74,15 +76,17 @@ Result<void> take_count(tools::Flags& flags, const char* name, uint64_t high, ui
 bool parse_workload(RemoteBenchmark benchmark, const std::string& text, RemoteWorkload* out) {
   const RemoteWorkload all[] = {RemoteWorkload::produce, RemoteWorkload::consume,
                                 RemoteWorkload::e2e,     RemoteWorkload::query,
-                                RemoteWorkload::xadd,    RemoteWorkload::xrange};
+                                RemoteWorkload::queue,   RemoteWorkload::xadd,
+                                RemoteWorkload::xrange};
   for (RemoteWorkload workload : all) {
     if (text != remote_workload_name(workload)) continue;
-    const bool fits = benchmark == RemoteBenchmark::kafka
-                          ? (workload == RemoteWorkload::produce ||
-                             workload == RemoteWorkload::consume || workload == RemoteWorkload::e2e)
-                      : benchmark == RemoteBenchmark::http ? workload == RemoteWorkload::query
-                                                           : (workload == RemoteWorkload::xadd ||
-                                                              workload == RemoteWorkload::xrange);
+    const bool fits =
+        benchmark == RemoteBenchmark::kafka
+            ? (workload == RemoteWorkload::produce || workload == RemoteWorkload::consume ||
+               workload == RemoteWorkload::e2e)
+        : benchmark == RemoteBenchmark::http
+            ? (workload == RemoteWorkload::query || workload == RemoteWorkload::queue)
+            : (workload == RemoteWorkload::xadd || workload == RemoteWorkload::xrange);
     if (!fits) return false;
     *out = workload;
     return true;
@@ -188,8 +192,17 @@ Result<void> read_kafka(tools::Flags& flags, RemoteOptions& o) {
 
 Result<void> read_http(tools::Flags& flags, RemoteOptions& o) {
   SLUICE_TRY(take_count(flags, "partitions", kMaxPartitions, o.partitions));
-  SLUICE_TRY(take_count(flags, "readers", kMaxThreads, o.readers));
-  o.fill_events = 100'000;
+  if (o.workload == RemoteWorkload::queue) {
+    SLUICE_TRY(take_count(flags, "consumers", kMaxThreads, o.consumers));
+    // sluiced takes 1 to 10000 events per receive.
+    SLUICE_TRY(take_count(flags, "batch", 10'000, o.batch_events));
+    SLUICE_TRY(take_size(flags, "lock-ms", 1, 3'600'000, o.lock_ms));
+    o.group = flags.text("group").value_or("");
+    o.fill_events = 1'000'000;
+  } else {
+    SLUICE_TRY(take_count(flags, "readers", kMaxThreads, o.readers));
+    o.fill_events = 100'000;
+  }
   SLUICE_TRY(take_size(flags, "fill-events", 1, 100'000'000, o.fill_events));
   return {};
 }
@@ -261,6 +274,11 @@ void print_summary(const RemoteOptions& o, const RemoteResult& r) {
   if (r.filled_events > 0) {
     std::printf(", filled %llu in %.2f s", static_cast<ull>(r.filled_events), r.fill_s);
   }
+  if (o.workload == RemoteWorkload::queue) {
+    std::printf(", %u consumers, batch %u: %llu received, %llu acked in %llu round trips%s",
+                o.consumers, o.batch_events, static_cast<ull>(r.sent), static_cast<ull>(r.events),
+                static_cast<ull>(r.round_trips), r.drained ? " (the fill ran out)" : "");
+  }
   if (r.missing > 0) std::printf(", MISSING %llu", static_cast<ull>(r.missing));
   if (r.errors > 0)
     std::printf(", ERRORS %llu: %s", static_cast<ull>(r.errors), r.first_error.c_str());
@@ -286,6 +304,13 @@ void print_options(FILE* out, const RemoteOptions& o, const RemoteResult& r) {
   }
   if (o.benchmark == RemoteBenchmark::redis) {
     std::fprintf(out, "  \"pipeline\": %u,\n", o.pipeline);
+  }
+  if (o.workload == RemoteWorkload::queue) {
+    std::fprintf(out,
+                 "  \"consumers\": %u,\n  \"batch_events\": %u,\n  \"lock_ms\": %llu,\n"
+                 "  \"round_trips\": %llu,\n  \"drained\": %s,\n",
+                 o.consumers, o.batch_events, static_cast<ull>(o.lock_ms),
+                 static_cast<ull>(r.round_trips), r.drained ? "true" : "false");
   }
   std::fprintf(out,
                "  \"mode\": \"%s\",\n  \"rate\": %.0f,\n  \"run_seconds\": %.3f,\n"
@@ -357,6 +382,8 @@ const char* remote_workload_name(RemoteWorkload workload) {
       return "e2e";
     case RemoteWorkload::query:
       return "query";
+    case RemoteWorkload::queue:
+      return "queue";
     case RemoteWorkload::xadd:
       return "xadd";
     case RemoteWorkload::xrange:
