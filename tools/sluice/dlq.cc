@@ -24,7 +24,7 @@
 namespace sluice::cli {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 constexpr const char* kUsage =
     "usage: sluice dlq list <topic> [--partition P] [--from O] [--limit N] [--json]\n"
