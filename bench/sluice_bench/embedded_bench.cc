@@ -24,7 +24,9 @@ constexpr uint64_t kEventOverheadBytes = 32;
 // tail cache holds twice its share of the fill.
 uint64_t tail_cache_bytes(const EmbeddedOptions& options, uint64_t engine_default) {
   if (options.tail_cache_bytes > 0) return options.tail_cache_bytes;
-  if (options.workload != EmbeddedWorkload::query) return engine_default;
+  if (options.workload != EmbeddedWorkload::query && options.workload != EmbeddedWorkload::queue) {
+    return engine_default;
+  }
   const uint64_t per_partition = (options.fill_events + options.partitions - 1) /
                                  options.partitions *
                                  (options.event_bytes + options.key_bytes + kEventOverheadBytes);
@@ -48,6 +50,8 @@ Result<void> run_workload(const WorkloadSetup& setup, EmbeddedResult& result) {
       return run_e2e_workload(setup, result);
     case EmbeddedWorkload::query:
       return run_query_workload(setup, result);
+    case EmbeddedWorkload::queue:
+      return run_queue_workload(setup, result);
   }
   return Error(Errc::invalid_argument, "unknown workload");
 }

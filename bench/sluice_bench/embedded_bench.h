@@ -6,6 +6,9 @@
 // - e2e: the same producers plus one consumer thread in a group; latency is from send() to the
 //   moment Consumer::poll returns the event (the send time travels in the event's value).
 // - query: fills a topic, then times Engine::read(topic, partition, random offset, 1).
+// - queue: fills a topic, then R worker threads share one Queue (group) of it: receive up to
+//   --batch-events, ack them all in one call (durability --acks), until every event is acked;
+//   latency is from receive() returning to ack() returning, per event.
 // Without --rate the load is closed loop (as fast as it goes); with it, open loop at that
 // many events (or reads) per second in total, split evenly over the threads.
 #pragma once
@@ -22,7 +25,7 @@
 
 namespace sluice::bench {
 
-enum class EmbeddedWorkload : uint8_t { produce, e2e, query };
+enum class EmbeddedWorkload : uint8_t { produce, e2e, query, queue };
 
 struct EmbeddedOptions {
   EmbeddedWorkload workload = EmbeddedWorkload::produce;
@@ -41,8 +44,9 @@ struct EmbeddedOptions {
   uint64_t linger_us = 0;            // ProducerOptions::linger
   // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
   uint64_t segment_bytes = 0;
-  // query only.
+  // query and queue (readers: the queue's worker threads).
   uint32_t readers = 1;
+  uint32_t batch_events = 256;  // queue: receive (and ack) this many per call
   uint64_t fill_events = 200000;
   uint64_t tail_cache_bytes = 0;  // per partition; 0: the engine's default (query: enough)
 };

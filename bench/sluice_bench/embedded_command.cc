@@ -10,12 +10,13 @@ namespace sluice::bench {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sluice-bench embedded --workload produce|e2e|query --event-bytes N --partitions K\n"
+    "usage: sluice-bench embedded --workload produce|e2e|query|queue --event-bytes N --partitions K\n"
     "           --acks none|written|synced --seconds S --json FILE\n"
     "           [--producers P (produce, e2e; required)] [--rate EVENTS_PER_SEC (open loop)]\n"
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
-    "           [--readers R (query; 1)] [--fill-events N (query; 200000)]\n"
+    "           [--readers R (query, queue: worker threads; 1)]\n"
+    "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
     "           [--tail-cache-bytes B (per partition; query: enough for the fill)]\n"
     "           [--segment-bytes B (1G, preallocated per partition)]\n";
 
@@ -36,6 +37,8 @@ bool parse_workload(const std::string& text, EmbeddedWorkload* out) {
     *out = EmbeddedWorkload::e2e;
   else if (text == "query")
     *out = EmbeddedWorkload::query;
+  else if (text == "queue")
+    *out = EmbeddedWorkload::queue;
   else
     return false;
   return true;
@@ -66,20 +69,26 @@ Result<void> take_count(tools::Flags& flags, const char* name, uint64_t high, ui
 }
 
 Result<void> read_required(tools::Flags& flags, EmbeddedOptions& o) {
-  const bool query = flags.text("workload").value_or("") == "query";
+  const std::string workload = flags.text("workload").value_or("");
+  const bool query = workload == "query" || workload == "queue";
   for (const char* name : {"workload", "event-bytes", "partitions", "acks", "seconds", "json"}) {
     if (!flags.text(name)) return bad(std::string("--") + name + " is required");
   }
   if (!parse_workload(*flags.text("workload"), &o.workload)) {
-    return bad("--workload must be produce, e2e or query");
+    return bad("--workload must be produce, e2e, query or queue");
   }
   if (!parse_durability(*flags.text("acks"), &o.acks)) {
     return bad("--acks must be none, written or synced");
   }
-  if (query && flags.text("producers")) return bad("--producers is not for query: use --readers");
+  if (query && flags.text("producers")) {
+    return bad("--producers is not for query or queue: use --readers");
+  }
+  if (workload != "queue" && flags.text("batch-events")) {
+    return bad("--batch-events is for the queue workload only");
+  }
   if (!query && !flags.text("producers")) return bad("--producers is required");
   if (!query && (flags.text("readers") || flags.text("fill-events"))) {
-    return bad("--readers and --fill-events are for the query workload only");
+    return bad("--readers and --fill-events are for the query and queue workloads only");
   }
   o.json_path = *flags.text("json");
   return {};
@@ -98,6 +107,7 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
   }
   SLUICE_TRY(take_count(flags, "producers", kMaxThreads, o.producers));
   SLUICE_TRY(take_count(flags, "readers", kMaxThreads, o.readers));
+  SLUICE_TRY(take_count(flags, "batch-events", 10000, o.batch_events));
   SLUICE_TRY(take_count(flags, "partitions", kMaxPartitions, o.partitions));
   uint64_t shards = o.shards;
   SLUICE_TRY(take_size(flags, "shards", 0, kMaxShards, shards));

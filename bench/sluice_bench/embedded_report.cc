@@ -21,6 +21,8 @@ const char* workload_name(EmbeddedWorkload workload) {
       return "e2e";
     case EmbeddedWorkload::query:
       return "query";
+    case EmbeddedWorkload::queue:
+      return "queue";
   }
   return "?";
 }
@@ -53,7 +55,10 @@ void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
       r.shards, static_cast<ull>(o.batch_bytes), static_cast<ull>(o.linger_us),
       static_cast<ull>(r.tail_cache_bytes), static_cast<ull>(r.segment_bytes),
       o.rate > 0 ? "open" : "closed", o.rate, o.seconds, r.elapsed_s);
-  if (o.workload == EmbeddedWorkload::query) {
+  if (o.workload == EmbeddedWorkload::queue) {
+    std::fprintf(out, ",\n  \"workers\": %u,\n  \"batch_events\": %u", o.readers, o.batch_events);
+  }
+  if (o.workload == EmbeddedWorkload::query || o.workload == EmbeddedWorkload::queue) {
     std::fprintf(out, ",\n  \"readers\": %u,\n  \"fill_events\": %llu,\n  \"fill_seconds\": %.3f",
                  o.readers, static_cast<ull>(r.filled_events), r.fill_s);
   }
@@ -82,7 +87,8 @@ void print_figures(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
 
 void print_embedded_summary(const EmbeddedOptions& o, const EmbeddedResult& r) {
   const auto& h = r.latency_ns;
-  const bool query = o.workload == EmbeddedWorkload::query;
+  const bool query =
+      o.workload == EmbeddedWorkload::query || o.workload == EmbeddedWorkload::queue;
   std::printf(
       "embedded %s acks=%s event=%lluB %s=%u partitions=%u shards=%u wait=%s %s: "
       "%.0f events/s, %.1f MB/s, latency us p50 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f",

@@ -1,4 +1,4 @@
-// The three workloads of sluice-bench embedded, each run against an open engine and a fresh
+// The workloads of sluice-bench embedded, each run against an open engine and a fresh
 // topic, filling in the result (see embedded_bench.h for what each measures).
 //
 // Thread-safety: called from the command's thread; they start and join their own threads.
@@ -22,5 +22,6 @@ struct WorkloadSetup {
 Result<void> run_produce_workload(const WorkloadSetup& setup, EmbeddedResult& result);
 Result<void> run_e2e_workload(const WorkloadSetup& setup, EmbeddedResult& result);
 Result<void> run_query_workload(const WorkloadSetup& setup, EmbeddedResult& result);
+Result<void> run_queue_workload(const WorkloadSetup& setup, EmbeddedResult& result);
 
 }  // namespace sluice::bench
