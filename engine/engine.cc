@@ -131,7 +131,14 @@ Result<Producer> Engine::producer(const ProducerOptions& options) {
   if (options.linger.count() < 0) {
     return Error(Errc::invalid_argument, "ProducerOptions.linger must not be negative");
   }
-  return Producer(std::make_unique<Producer::Impl>(*impl_, options, false));
+  auto producer = std::make_unique<Producer::Impl>(*impl_, options, false);
+  if (options.idempotent) {
+    Result<engine::ProducerIdAndEpoch> id = impl_->init_producer_id();
+    if (!id.ok()) return std::move(id).error();
+    producer->producer_id = id->producer_id;
+    producer->producer_epoch = id->epoch;
+  }
+  return Producer(std::move(producer));
 }
 
 Result<Consumer> Engine::consumer(const ConsumerOptions& options) {

@@ -4,9 +4,13 @@
 #include "engine/producer_impl.h"
 
 #include "io/assert.h"
+#include "io/logger.h"
 #include "partitions/key_index.h"
+#include "partitions/producer_state.h"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace sluice {
 
@@ -108,6 +112,8 @@ Result<Producer::Impl::TopicEntry*> Producer::Impl::find_entry(std::string_view 
   entry.topic = std::move(*found);
   entry.open.assign(static_cast<size_t>(entry.topic->config.partitions), nullptr);
   entry.sticky = 0;
+  // A topic made again under this name has new partitions: their sequences start at 0.
+  if (producer_id >= 0) entry.next_sequence.assign(entry.open.size(), 0);
   return &topics.emplace(std::string(name), std::move(entry)).first->second;
 }
 
@@ -238,6 +244,8 @@ void Producer::Impl::hand_over(TopicEntry& entry, int32_t partition) {
   if (partition == entry.sticky) {
     entry.sticky = (entry.sticky + 1) % entry.topic->config.partitions;
   }
+  if (producer_id >= 0) [[unlikely]]
+    stamp(entry, partition, *batch);
   batch->bytes = batch->builder.finish();
   const uint32_t shard_id = batch->slot->shard;
   Link& link = links[shard_id];
@@ -307,6 +315,8 @@ size_t Producer::Impl::run_completions() {
     while (link.channel->to_producer.pop(batch)) {
       --link.outstanding;
       in_flight_bytes -= batch->charged_bytes;
+      if (batch->error && producer_id >= 0) [[unlikely]]
+        on_idempotent_failure(*batch);
       for (auto& [index, callback] : batch->callbacks) {
         if (batch->error) {
           callback(*batch->error);
@@ -337,6 +347,38 @@ void Producer::Impl::push_backlog(Link& link, uint32_t shard_id) {
     pushed_any = true;
   }
   if (pushed_any) engine.shard(shard_id).wake();
+}
+
+void Producer::Impl::stamp(TopicEntry& entry, int32_t partition, ProduceBatch& batch) {
+  SLUICE_ASSERT(entry.next_sequence.size() == entry.open.size());
+  int32_t& next = entry.next_sequence[static_cast<size_t>(partition)];
+  batch.builder.set_producer(producer_id, producer_epoch, next);
+  next = partitions::next_sequence_after(partitions::last_sequence_of(next, batch.events()));
+}
+
+void Producer::Impl::on_idempotent_failure(const ProduceBatch& batch) {
+  Result<partitions::BatchHeader> header = partitions::decode_batch_header(batch.bytes);
+  SLUICE_ASSERT(header.ok());  // the producer's own bytes, untouched since finish()
+  // A batch of an older epoch (in flight behind the one that failed first) changes nothing.
+  if (header->producer_id != producer_id || header->producer_epoch != producer_epoch) return;
+  // The failed batch left a gap in this epoch's sequences. A new epoch starting at sequence 0
+  // is accepted by every partition (and fences the old epoch's batches still in flight).
+  if (producer_epoch < std::numeric_limits<int16_t>::max()) {
+    ++producer_epoch;
+  } else {
+    Result<engine::ProducerIdAndEpoch> fresh = engine.init_producer_id();
+    if (!fresh.ok()) {
+      // Later batches fail as out of order until a new id can be had; say why once here.
+      log_line(LogLevel::error, "idempotent producer " + std::to_string(producer_id) +
+                                    ": no new producer id after its last epoch: " +
+                                    fresh.error().to_string());
+      return;
+    }
+    producer_id = fresh->producer_id;
+    producer_epoch = fresh->epoch;
+  }
+  for (auto& [name, entry] : topics)
+    std::fill(entry.next_sequence.begin(), entry.next_sequence.end(), 0);
 }
 
 size_t Producer::Impl::poll() {

@@ -28,6 +28,8 @@ struct Producer::Impl {
     std::shared_ptr<engine::Topic> topic;
     std::vector<engine::ProduceBatch*> open;  // the open batch of each partition, or null
     int32_t sticky = 0;                       // where key-less events go
+    // Idempotent producers only: the base sequence of the next batch of each partition.
+    std::vector<int32_t> next_sequence;
   };
   // The producer's channel to one shard, made on first use.
   struct Link {
@@ -60,6 +62,12 @@ struct Producer::Impl {
   size_t run_completions();
   // Pushes a link's backlog into its channel while there is room.
   void push_backlog(Link& link, uint32_t shard_id);
+  // Idempotent producers: gives the batch the producer id, epoch and the partition's next
+  // sequence (at hand-over, which is the order the partition sees); after a failed batch of
+  // the current epoch, moves to the next epoch (a new producer id past the last epoch) with
+  // every sequence back at 0.
+  void stamp(TopicEntry& entry, int32_t partition, engine::ProduceBatch& batch);
+  void on_idempotent_failure(const engine::ProduceBatch& batch);
   static int64_t now_ns();
 
   Engine::Impl& engine;
@@ -77,6 +85,9 @@ struct Producer::Impl {
   TopicEntry* last_entry = nullptr;  // the entry of the topic sent to last
   std::string last_name;
   bool in_callback = false;
+  // options.idempotent: from Engine::Impl::init_producer_id() when the producer was made.
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
 };
 
 }  // namespace sluice

@@ -149,6 +149,13 @@ class BatchBuilder {
   std::span<const std::byte> finish();
   // Starts a new batch with the same options (and a new base offset).
   void reset(int64_t base_offset = 0);
+  // The idempotence fields the next finish() writes (an idempotent producer knows a batch's
+  // base sequence only when it hands the batch over); they stay across reset().
+  void set_producer(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence) {
+    options_.producer_id = producer_id;
+    options_.producer_epoch = producer_epoch;
+    options_.base_sequence = base_sequence;
+  }
 
  private:
   Options options_;

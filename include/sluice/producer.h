@@ -44,6 +44,17 @@ struct ProducerOptions {
   OnFull on_full = OnFull::wait;
   // How long send() waits for room when on_full is wait before it gives Errc::timed_out.
   std::chrono::milliseconds max_block{60000};
+  // An idempotent producer (Kafka's, natively): Engine::producer() gives it a producer id of
+  // its own (never handed out twice by the data directory; the call may block on a small file
+  // write and sync once every 1000 ids), and each batch carries that id, an epoch and a base
+  // sequence per partition. A partition stores a batch only if its sequence follows the
+  // producer's previous batch there: a repeated batch is acknowledged with the original's
+  // offsets and not stored again, and a gap is refused with Errc::out_of_order_sequence.
+  // When a batch fails, the producer moves to its next epoch and restarts its sequences at 0,
+  // so that later sends go on; batches already in flight behind the failed one to the same
+  // partition fail too (out_of_order_sequence), and their callbacks say so. Costs nothing
+  // per event when false; when true, a few stores per batch.
+  bool idempotent = false;
 };
 
 using DeliveryCallback = std::function<void(const Result<Delivery>&)>;
