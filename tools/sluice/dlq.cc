@@ -246,7 +246,7 @@ void print_line(const Json& event) {
 struct ListOptions {
   std::string topic;
   std::optional<int32_t> partition;
-  int64_t from = 0;
+  std::optional<int64_t> from;  // unset: each partition's earliest offset
   uint64_t limit = UINT64_MAX;  // events in all
   bool json = false;
 };
@@ -291,15 +291,16 @@ std::optional<std::vector<int32_t>> dlq_partitions(Call& call, const std::string
   return partitions;
 }
 
-// Lists one DLQ partition from options.from, page by page, until it is exhausted or
-// `*left` events were printed.
+// Lists one DLQ partition from o.from (else its earliest offset), page by page, until it is
+// exhausted or `*left` events were printed.
 int list_partition(Call& call, const ListOptions& o, int32_t partition, uint64_t* left) {
-  int64_t from = o.from;
-  for (uint64_t page = 0; page<kMaxPagesPerPartition&& * left> 0; ++page) {
-    const std::string path = "/v1/topics/" + tools::percent_encode(o.topic) +
-                             "/dlq?partition=" + std::to_string(partition) +
-                             "&from=" + std::to_string(from) +
-                             "&limit=" + std::to_string(std::min(*left, kPageEvents));
+  std::optional<int64_t> from = o.from;
+  for (uint64_t page = 0; page < kMaxPagesPerPartition; ++page) {
+    if (*left == 0) break;
+    std::string path = "/v1/topics/" + tools::percent_encode(o.topic) +
+                       "/dlq?partition=" + std::to_string(partition);
+    if (from) path += "&from=" + std::to_string(*from);
+    path += "&limit=" + std::to_string(std::min(*left, kPageEvents));
     Result<Answer> answer = exchange(call, "GET", path);
     if (!answer.ok()) return failed(call, answer.error());
     if (answer->status != 200) return answer_failed(call, "GET " + path, *answer);
@@ -315,10 +316,12 @@ int list_partition(Call& call, const ListOptions& o, int32_t partition, uint64_t
       --*left;
     }
     // The next page starts where the server says; past the last event when it does not say.
-    const int64_t last = integer(events->back(), "offset").value_or(from);
-    const int64_t next = integer(answer->body, "next").value_or(last + 1);
-    if (next <= from) return kExitOk;  // a server that does not move on: stop, not loop
-    from = next;
+    const std::optional<int64_t> last = integer(events->back(), "offset");
+    const std::optional<int64_t> next = integer(answer->body, "next");
+    if (!next && !last) return kExitOk;  // nowhere to go on from
+    const int64_t after = next ? *next : *last + 1;
+    if (from && after <= *from) return kExitOk;  // a server that does not move on: stop
+    from = after;
   }
   return kExitOk;
 }
@@ -373,8 +376,12 @@ Result<ListOptions> list_options(Flags& args) {
   ListOptions o;
   Result<uint64_t> partition = args.size("partition", UINT64_MAX);
   if (!partition.ok()) return std::move(partition).error();
-  Result<int64_t> from = offset_flag(args, "from", 0);
-  if (!from.ok()) return std::move(from).error();
+  std::optional<int64_t> from;
+  if (args.text("from")) {
+    Result<int64_t> value = offset_flag(args, "from", 0);
+    if (!value.ok()) return std::move(value).error();
+    from = *value;
+  }
   Result<uint64_t> limit = args.size("limit", UINT64_MAX);
   if (!limit.ok()) return std::move(limit).error();
   Result<bool> json = args.boolean("json", false);
@@ -391,7 +398,7 @@ Result<ListOptions> list_options(Flags& args) {
   if (*limit == 0) return Error(Errc::invalid_argument, "--limit must be at least 1");
   o.topic = args.positionals()[0];
   if (*partition != UINT64_MAX) o.partition = static_cast<int32_t>(*partition);
-  o.from = *from;
+  o.from = from;
   o.limit = *limit;
   o.json = *json;
   return o;
