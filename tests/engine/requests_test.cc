@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <future>
 #include <mutex>
 #include <set>
@@ -464,6 +465,29 @@ TEST(RequestRecordTest, RoundTripsAndMerges) {
   EXPECT_EQ(merged.outcome, state.outcome);
   EXPECT_EQ(merged.offset, 5);
   EXPECT_EQ(merged.updated_ms, 3000);
+}
+
+TEST(RequestRecordTest, FormatMdExampleByteForByte) {
+  RequestState state;
+  state.id = "00112233445566778899aabbccddeeff";
+  state.topic = "jobs";
+  state.partition = 1;
+  state.offset = 5;
+  state.status = RequestStatus::completed;
+  state.outcome = "ok";
+  state.created_ms = 1000;
+  state.updated_ms = 2000;
+  const std::string value = engine::encode_request_record(state).value;
+  std::string hex;
+  for (unsigned char c : value) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", c);
+    hex += two;
+  }
+  EXPECT_EQ(hex,
+            "0101" "00000001" "0000000000000005" "00000000000003e8" "00000000000007d0"
+            "0004" "6a6f6273" "00000002" "6f6b");
+  EXPECT_EQ(value.size(), 42u);
 }
 
 }  // namespace
