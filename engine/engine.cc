@@ -75,8 +75,9 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options_in) {
     impl->topics.emplace(name, std::move(*topic));
   }
   SLUICE_TRY(impl->open_groups());
-  SLUICE_TRY(impl->open_queues());
+  // Before the queues: their threads may dead-letter a request's event from the start.
   SLUICE_TRY(impl->open_requests());
+  SLUICE_TRY(impl->open_queues());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
