@@ -3,6 +3,8 @@
 // *_bucket{le="..."} series (in seconds, Prometheus' base unit) with *_sum and *_count.
 #include "server/metrics.h"
 
+#include <cstdio>
+
 #include "server/kafka/api_keys.h"
 
 #include "engine/engine_impl.h"
@@ -147,6 +149,60 @@ void group_lag(std::string& out, Engine& engine) {
   }
 }
 
+// Every queue's counters (include/sluice/queue.h QueueStats), labelled by group and topic: what
+// who watches stuck and dead-lettered work needs.
+void queue_stats(std::string& out, Engine& engine) {
+  const std::vector<QueueStats> queues = engine.queue_stats();
+  struct Series {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const QueueStats&);
+  };
+  static constexpr Series kSeries[] = {
+      {"sluice_queue_in_flight", "gauge", "Events received and locked, not yet acked.",
+       [](const QueueStats& q) { return static_cast<double>(q.in_flight); }},
+      {"sluice_queue_waiting_retry", "gauge", "Events nacked or expired, waiting for their backoff.",
+       [](const QueueStats& q) { return static_cast<double>(q.waiting_retry); }},
+      {"sluice_queue_backlog", "gauge", "Events never delivered yet.",
+       [](const QueueStats& q) { return static_cast<double>(q.backlog); }},
+      {"sluice_queue_oldest_unacked_age_seconds", "gauge",
+       "Age of the oldest event received and not yet handled.",
+       [](const QueueStats& q) { return static_cast<double>(q.oldest_unacked_age_ms) / 1000.0; }},
+      {"sluice_queue_acked_total", "counter", "Events acked since the server started.",
+       [](const QueueStats& q) { return static_cast<double>(q.acked); }},
+      {"sluice_queue_redelivered_total", "counter",
+       "Deliveries after an event's first, since the server started.",
+       [](const QueueStats& q) { return static_cast<double>(q.redelivered); }},
+      {"sluice_queue_dead_lettered_total", "counter",
+       "Events moved to the dead-letter topic since the server started.",
+       [](const QueueStats& q) { return static_cast<double>(q.dead_lettered); }},
+      {"sluice_queue_replayed_total", "counter",
+       "Dead-lettered events put back since the server started.",
+       [](const QueueStats& q) { return static_cast<double>(q.replayed); }},
+  };
+  for (const Series& series : kSeries) {
+    family(out, series.name, series.type, series.help);
+    for (const QueueStats& q : queues) {
+      out.append(series.name);
+      out.append("{group=\"");
+      append_label_value(out, q.group);
+      out.append("\",topic=\"");
+      append_label_value(out, q.topic);
+      out.append("\"} ");
+      const double value = series.value(q);
+      if (value == static_cast<double>(static_cast<int64_t>(value))) {
+        append_number(out, static_cast<int64_t>(value));
+      } else {
+        char text[32];
+        const int n = std::snprintf(text, sizeof text, "%.3f", value);
+        out.append(text, static_cast<size_t>(n));
+      }
+      out.push_back('\n');
+    }
+  }
+}
+
 // What only the engine measures (engine/engine_stats.h): the latency of its group-commit
 // fdatasync rounds. The engine's last bucket also holds everything above its bound, so it is
 // rendered as +Inf only. The shard rings' occupancy is not measured by the engine yet.
@@ -216,6 +272,7 @@ std::string Metrics::render_prometheus(Engine& engine) const {
                    buckets_of(http_request_latency));
 
   group_lag(out, engine);
+  queue_stats(out, engine);
   engine_stats(out, engine);
   return out;
 }

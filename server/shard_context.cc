@@ -65,6 +65,39 @@ void ShardContext::offload(std::function<void()> work, std::function<void()> don
   });
 }
 
+namespace {
+
+std::string queue_key(std::string_view group, std::string_view topic) {
+  std::string key;
+  key.reserve(group.size() + 1 + topic.size());
+  key.append(group);
+  key.push_back('\0');
+  key.append(topic);
+  return key;
+}
+
+}  // namespace
+
+Queue* ShardContext::find_queue(std::string_view group, std::string_view topic) {
+  const auto it = queues_.find(queue_key(group, topic));
+  return it == queues_.end() ? nullptr : it->second.get();
+}
+
+Queue* ShardContext::keep_queue(Queue queue) {
+  std::string key = queue_key(queue.group(), queue.topic());
+  const auto it = queues_.find(key);
+  if (it != queues_.end()) return it->second.get();
+  if (queues_.size() >= kMaxQueues) queues_.erase(queues_.begin());
+  auto made = std::make_unique<Queue>(std::move(queue));
+  Queue* kept = made.get();
+  queues_.emplace(std::move(key), std::move(made));
+  return kept;
+}
+
+void ShardContext::drop_queue(std::string_view group, std::string_view topic) {
+  queues_.erase(queue_key(group, topic));
+}
+
 int64_t ShardContext::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())

@@ -17,9 +17,11 @@
 #include <sluice/durability.h>
 #include <sluice/engine.h>
 #include <sluice/producer.h>
+#include <sluice/queue.h>
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -57,6 +59,15 @@ class ShardContext {
   // that what it touches still exists (capture a weak_ptr to the session).
   void offload(std::function<void()> work, std::function<void()> done);
 
+  // This shard's handle on the queue of (group, topic), when it has one (Engine::queue may wait
+  // for shards, so handles are made through offload() and kept here with keep_queue()). At most
+  // kMaxQueues handles are kept; a handle is cheap to make again.
+  Queue* find_queue(std::string_view group, std::string_view topic);
+  Queue* keep_queue(Queue queue);
+  // Forgets a handle (its topic was deleted).
+  void drop_queue(std::string_view group, std::string_view topic);
+  static constexpr size_t kMaxQueues = 1024;
+
   // True once the server is stopping: new HTTP requests get 503, listeners are closed.
   bool stopping() const { return stopping_; }
   void set_stopping() { stopping_ = true; }
@@ -85,6 +96,8 @@ class ShardContext {
   const ServerOptions& options_;
   std::unique_ptr<Producer> producers_[3];
   std::unique_ptr<engine::RawBatchSender> batch_sender_;
+  // Keyed by group '\0' topic.
+  std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   std::string broker_host_ = "127.0.0.1";
   int32_t broker_port_ = 9092;
   bool stopping_ = false;

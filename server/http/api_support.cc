@@ -1,6 +1,10 @@
 #include "server/http/api_support.h"
 
 #include "server/http/http_session.h"
+#include "server/http/request.h"
+
+#include <algorithm>
+#include <cstdio>
 
 namespace sluice::server::http {
 
@@ -53,8 +57,42 @@ bool parse_decimal(std::string_view text, uint64_t max, uint64_t* out) {
   return true;
 }
 
+std::optional<uint64_t> prefer_wait(const Request& request, uint64_t max) {
+  auto trim = [](std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+  };
+  for (const HeaderField& field : request.headers) {
+    if (!equals_ignore_case(field.name, "prefer")) continue;
+    std::string_view rest = field.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view preference = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      preference = trim(preference.substr(0, preference.find(';')));  // parameters do not apply
+      const size_t equals = preference.find('=');
+      if (equals == std::string_view::npos) continue;
+      if (!equals_ignore_case(trim(preference.substr(0, equals)), "wait")) continue;
+      std::string_view value = trim(preference.substr(equals + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      uint64_t seconds = 0;
+      if (!parse_decimal(value, UINT64_MAX, &seconds)) continue;
+      return std::min(seconds, max);
+    }
+  }
+  return std::nullopt;
+}
+
 void write_record(JsonWriter& json, const Record& record) {
   json.begin_object();
+  write_record_fields(json, record);
+  json.end_object();
+}
+
+void write_record_fields(JsonWriter& json, const Record& record) {
   json.field("partition", int64_t{record.partition});
   json.field("offset", record.offset);
   json.field("timestamp", record.timestamp_ms);
@@ -102,7 +140,6 @@ void write_record(JsonWriter& json, const Record& record) {
     }
     json.end_object();
   }
-  json.end_object();
 }
 
 uint64_t record_bytes(const Record& record) {
@@ -144,6 +181,24 @@ void write_topic(JsonWriter& json, const TopicDescription& topic) {
   json.boolean(c.keyed_index);
   json.key("max_event_bytes");
   json.number(c.max_event_bytes);
+  json.key("queue");
+  json.begin_object();
+  json.key("max_deliveries");
+  json.number(c.queue.max_deliveries);
+  json.field("lock_ms", static_cast<int64_t>(c.queue.lock_duration.count()));
+  json.key("retry");
+  json.begin_object();
+  json.field("initial_ms", static_cast<int64_t>(c.queue.retry.initial.count()));
+  char number[32];
+  json.key("multiplier");
+  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(
+                                        number, sizeof number, "%.6g", c.queue.retry.multiplier))));
+  json.field("max_ms", static_cast<int64_t>(c.queue.retry.maximum.count()));
+  json.key("jitter");
+  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(
+                                        number, sizeof number, "%.6g", c.queue.retry.jitter))));
+  json.end_object();
+  json.end_object();
   json.end_object();
 }
 

@@ -1,6 +1,6 @@
 // The HTTP API's handlers, one file per resource: topics_handler.cc, produce_handler.cc,
-// events_handler.cc (reads), keys_handler.cc, groups_handler.cc, health_handler.cc (health and
-// metrics). Each answers its exchange now or defers it (server/http/http_session.h); path
+// events_handler.cc (reads), keys_handler.cc, groups_handler.cc, queue_handler.cc,
+// dlq_handler.cc, requests_handler.cc, health_handler.cc (health and metrics). Each answers its exchange now or defers it (server/http/http_session.h); path
 // parameters are the exchange's param(0..2) in the order of the route (router.h).
 //
 // Thread-safety: called on the session's shard thread.
@@ -26,6 +26,18 @@ void get_key(HttpExchange& exchange);
 void list_groups(HttpExchange& exchange);
 // {group}
 void get_group(HttpExchange& exchange);
+// Queues (queue_handler.cc): {group}, {topic}.
+void post_receive(HttpExchange& exchange);
+void post_ack(HttpExchange& exchange);
+void post_nack(HttpExchange& exchange);
+// Dead letters (dlq_handler.cc): {topic}.
+void get_dlq(HttpExchange& exchange);
+void post_dlq_replay(HttpExchange& exchange);
+// Request-reply (requests_handler.cc): POST /v1/topics/{topic}/requests; {id}.
+void post_request(HttpExchange& exchange);
+void get_request(HttpExchange& exchange);
+void post_request_complete(HttpExchange& exchange);
+void post_request_fail(HttpExchange& exchange);
 void get_metrics(HttpExchange& exchange);
 void get_health(HttpExchange& exchange);
 

@@ -6,12 +6,25 @@
 // When an event fails, the answer has the status of the first failure and says, per event, what
 // was stored and what was not: {"error", "message", "offsets": [... {"error", "message"} ...]}.
 // A full producer is 503 would_block (the shard thread never waits for room).
+//
+// With an `Idempotency-Key` header (1 to 255 characters), a repeat of the request within the
+// key's retention (EngineOptions::idempotency_retention) gets the first answer again, with
+// `Idempotent-Replayed: true`, and stores nothing: the answer is recorded (synced, in
+// engine/idempotency_keys.h) before it is sent. A repeat while the first still runs is 409; the
+// key used with another body or acks is 422. A first use that stored no event records nothing,
+// so its repeat runs again. (A crash after the events were stored and before the answer was
+// recorded leaves the key unknown: its repeat stores the events again.)
 #include "server/http/api_support.h"
 #include "server/http/base64.h"
 #include "server/http/handlers.h"
 #include "server/http/http_session.h"
 
+#include "engine/engine_impl.h"
+#include "engine/idempotency_keys.h"
+#include "engine/shard.h"
+
 #include <nlohmann/json.hpp>
+#include <xxhash.h>
 
 #include <optional>
 #include <string>
@@ -90,13 +103,32 @@ uint64_t event_bytes(const Event& event) {
   return bytes;
 }
 
+// A produce made with an Idempotency-Key that holds the key's first use.
+struct IdempotentCall {
+  engine::IdempotencyKeys* keys = nullptr;
+  engine::Shard* shard = nullptr;
+  std::string scope;
+  std::string key;
+};
+
+// An answer as "<status>\n<body>" (what IdempotencyKeys keeps), written as a response.
+void respond_stored(const Completion& completion, int status, std::string_view body,
+                    std::string_view extra_fields) {
+  completion.respond(
+      status, kJsonType, [&](std::string& out) { out.append(body); }, extra_fields);
+}
+
 // One request's events on their way. It owns itself: the guard and each sent event hold one
 // reference, and the last to go answers and deletes it, so that it outlives the session if it
 // must (the answer then goes nowhere).
 class ProduceState {
  public:
-  ProduceState(Completion completion, Metrics& metrics, size_t events)
-      : completion_(std::move(completion)), metrics_(metrics), outcomes_(events) {}
+  ProduceState(Completion completion, Metrics& metrics, size_t events,
+               std::optional<IdempotentCall> idempotency)
+      : completion_(std::move(completion)),
+        metrics_(metrics),
+        idempotency_(std::move(idempotency)),
+        outcomes_(events) {}
 
   // Before send(): the callback may run inside send() already.
   void expect(size_t i, uint64_t bytes) {
@@ -135,50 +167,129 @@ class ProduceState {
 
   void answer() {
     const Outcome* failed = nullptr;
+    bool stored_any = false;
     for (const Outcome& outcome : outcomes_) {
-      if (outcome.offset < 0) {
-        failed = &outcome;
-        break;
-      }
+      if (outcome.offset >= 0) stored_any = true;
+      if (outcome.offset < 0 && failed == nullptr) failed = &outcome;
     }
     const int status = failed == nullptr ? 200
                        : failed->error   ? engine_error_status(failed->error->code())
                                          : 500;
-    completion_.respond(status, kJsonType, [&](std::string& body) {
-      JsonWriter json(body);
+    std::string body;
+    JsonWriter json(body);
+    json.begin_object();
+    if (failed != nullptr) {
+      json.field("error", failed->error ? errc_name(failed->error->code()) : "not_sent");
+      json.key("message");
+      json.string_lossy(failed->error ? failed->error->message() : "not sent");
+    }
+    json.key("offsets");
+    json.begin_array();
+    for (const Outcome& outcome : outcomes_) {
       json.begin_object();
-      if (failed != nullptr) {
-        json.field("error", failed->error ? errc_name(failed->error->code()) : "not_sent");
+      if (outcome.offset >= 0) {
+        json.field("partition", int64_t{outcome.partition});
+        json.field("offset", outcome.offset);
+      } else if (outcome.error) {
+        json.field("error", errc_name(outcome.error->code()));
         json.key("message");
-        json.string_lossy(failed->error ? failed->error->message() : "not sent");
+        json.string_lossy(outcome.error->message());
+      } else {
+        json.field("error", "not_sent");
+        json.field("message", "not sent: an event before it was refused");
       }
-      json.key("offsets");
-      json.begin_array();
-      for (const Outcome& outcome : outcomes_) {
-        json.begin_object();
-        if (outcome.offset >= 0) {
-          json.field("partition", int64_t{outcome.partition});
-          json.field("offset", outcome.offset);
-        } else if (outcome.error) {
-          json.field("error", errc_name(outcome.error->code()));
-          json.key("message");
-          json.string_lossy(outcome.error->message());
-        } else {
-          json.field("error", "not_sent");
-          json.field("message", "not sent: an event before it was refused");
-        }
-        json.end_object();
-      }
-      json.end_array();
       json.end_object();
-    });
+    }
+    json.end_array();
+    json.end_object();
+    if (!idempotency_) {
+      respond_stored(completion_, status, body, {});
+      return;
+    }
+    // The first use of an idempotency key: its answer is kept for the repeats once any event
+    // was stored (a repeat must not store them again); when none was, a repeat runs again.
+    IdempotentCall call = std::move(*idempotency_);
+    if (!stored_any) {
+      call.keys->abandon(call.scope, call.key);
+      respond_stored(completion_, status, body, {});
+      return;
+    }
+    std::string answer = std::to_string(status) + "\n" + body;
+    call.keys->finish_async(
+        call.scope, call.key, std::move(answer),
+        [shard = call.shard, completion = completion_, status,
+         body = std::move(body)](Result<void> recorded) mutable {
+          shard->post([completion, status, body = std::move(body), recorded] {
+            if (!recorded.ok()) {
+              // The events are stored but a repeat would not know: say so.
+              respond_engine_error(completion,
+                                   Error(recorded.code(), "the events were stored, but the "
+                                                          "answer for the idempotency key was "
+                                                          "not recorded: " +
+                                                              recorded.error().message()));
+              return;
+            }
+            respond_stored(completion, status, body, {});
+          });
+        });
   }
 
   Completion completion_;
   Metrics& metrics_;
+  std::optional<IdempotentCall> idempotency_;
   std::vector<Outcome> outcomes_;
   size_t references_ = 1;  // the guard, released once every event was offered
 };
+
+// Claims an Idempotency-Key for this produce (scope: the topic). True when the produce goes on
+// (its first use: *call holds the claim); false when this answered already: the first use's
+// answer again (a repeat), 409 (the first use still runs), 422 (the key came with another
+// request), 400 (a malformed key).
+bool claim_key(HttpExchange& exchange, std::string_view key, std::string_view acks,
+               std::optional<IdempotentCall>* call) {
+  if (key.empty() || key.size() > engine::IdempotencyKeys::kMaxKeyBytes) {
+    exchange.respond_error(400, "bad_request",
+                           "Idempotency-Key must have 1 to " +
+                               std::to_string(engine::IdempotencyKeys::kMaxKeyBytes) +
+                               " characters");
+    return false;
+  }
+  engine::IdempotencyKeys* keys = exchange.ctx().engine().impl().idempotency.get();
+  const std::string scope = "events:" + std::string(exchange.param(0));
+  // The same request: the same body with the same durability.
+  const std::string_view body = exchange.request().body;
+  const uint64_t fingerprint =
+      XXH3_64bits_withSeed(body.data(), body.size(), XXH3_64bits(acks.data(), acks.size()));
+  const engine::IdempotencyKeys::Begin begun = keys->begin(scope, key, fingerprint);
+  switch (begun.claim) {
+    case engine::IdempotencyKeys::Claim::first:
+      *call = IdempotentCall{keys, &exchange.ctx().shard(), scope, std::string(key)};
+      return true;
+    case engine::IdempotencyKeys::Claim::done: {
+      const size_t newline = begun.answer.find('\n');
+      uint64_t status = 0;
+      if (newline == std::string::npos ||
+          !parse_decimal(std::string_view(begun.answer).substr(0, newline), 599, &status)) {
+        exchange.respond_error(500, "corruption", "the recorded answer for this key is damaged");
+        return false;
+      }
+      exchange.respond(
+          static_cast<int>(status), kJsonType,
+          [&](std::string& out) { out.append(std::string_view(begun.answer).substr(newline + 1)); },
+          "Idempotent-Replayed: true\r\n");
+      return false;
+    }
+    case engine::IdempotencyKeys::Claim::in_progress:
+      exchange.respond_error(409, "conflict",
+                             "a request with this Idempotency-Key is still in progress: retry");
+      return false;
+    case engine::IdempotencyKeys::Claim::mismatch:
+      exchange.respond_error(422, "idempotency_key_reused",
+                             "this Idempotency-Key was used with another request");
+      return false;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -215,8 +326,13 @@ void post_events(HttpExchange& exchange) {
   }
 
   const std::string_view topic = exchange.param(0);
+  std::optional<IdempotentCall> idempotency;
+  if (const HeaderField* key = exchange.request().find("idempotency-key")) {
+    if (!claim_key(exchange, key->value, acks, &idempotency)) return;
+  }
   Producer& producer = exchange.ctx().producer(durability);
-  auto* state = new ProduceState(exchange.defer(), exchange.ctx().metrics(), events.size());
+  auto* state = new ProduceState(exchange.defer(), exchange.ctx().metrics(), events.size(),
+                                 std::move(idempotency));
   for (size_t i = 0; i < events.size(); ++i) {
     state->expect(i, event_bytes(events[i]));
     Result<void> sent = producer.send(

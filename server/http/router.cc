@@ -19,6 +19,15 @@ enum class Route : uint8_t {
   key,
   groups,
   group,
+  queue_receive,
+  queue_ack,
+  queue_nack,
+  dlq,
+  dlq_replay,
+  topic_requests,
+  request,
+  request_complete,
+  request_fail,
   metrics,
   health,
 };
@@ -62,10 +71,21 @@ Match match(std::string_view path) {
   if (!split(path.substr(4), s, &n)) return m;
   if (s[0] == "groups") {
     if (n == 1) m.route = Route::groups;
-    if (n == 2) {
-      m.route = Route::group;
-      m.raw[0] = s[1];
+    if (n >= 2) m.raw[0] = s[1];
+    if (n == 2) m.route = Route::group;
+    if (n == 5 && s[2] == "topics") {
+      m.raw[1] = s[3];
+      if (s[4] == "receive") m.route = Route::queue_receive;
+      if (s[4] == "ack") m.route = Route::queue_ack;
+      if (s[4] == "nack") m.route = Route::queue_nack;
     }
+    return m;
+  }
+  if (s[0] == "requests") {
+    if (n >= 2) m.raw[0] = s[1];
+    if (n == 2) m.route = Route::request;
+    if (n == 3 && s[2] == "complete") m.route = Route::request_complete;
+    if (n == 3 && s[2] == "fail") m.route = Route::request_fail;
     return m;
   }
   if (s[0] != "topics") return m;
@@ -78,6 +98,12 @@ Match match(std::string_view path) {
     m.route = Route::topic;
   } else if (n == 3 && s[2] == "events") {
     m.route = Route::topic_events;
+  } else if (n == 3 && s[2] == "requests") {
+    m.route = Route::topic_requests;
+  } else if (n == 3 && s[2] == "dlq") {
+    m.route = Route::dlq;
+  } else if (n == 4 && s[2] == "dlq" && s[3] == "replay") {
+    m.route = Route::dlq_replay;
   } else if (n == 4 && s[2] == "keys") {
     m.route = Route::key;
     m.raw[1] = s[3];
@@ -134,6 +160,40 @@ void Router::dispatch(HttpExchange& exchange, std::string* scratch) {
       break;
     case Route::group:
       if (get) handler = get_group;
+      break;
+    case Route::queue_receive:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_receive;
+      break;
+    case Route::queue_ack:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_ack;
+      break;
+    case Route::queue_nack:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_nack;
+      break;
+    case Route::dlq:
+      if (get) handler = get_dlq;
+      break;
+    case Route::dlq_replay:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_dlq_replay;
+      break;
+    case Route::topic_requests:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_request;
+      break;
+    case Route::request:
+      if (get) handler = get_request;
+      break;
+    case Route::request_complete:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_request_complete;
+      break;
+    case Route::request_fail:
+      allow = kAllowPost;
+      if (method == Method::post) handler = post_request_fail;
       break;
     case Route::metrics:
       if (get) handler = get_metrics;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,42 @@ bool json_integer(const nlohmann::json& value, int64_t min, int64_t max, int64_t
   if (v < min || v > max) return false;
   *out = v;
   return true;
+}
+
+// {"max_deliveries", "lock_ms", "retry": {"initial_ms", "multiplier", "max_ms", "jitter"}}: the
+// topic's queue policy (include/sluice/topic.h). Returns an error message, or nullopt.
+std::optional<std::string> parse_queue_policy(const nlohmann::json& doc, QueuePolicy* policy) {
+  if (!doc.is_object()) return "queue must be an object";
+  for (const auto& [name, value] : doc.items()) {
+    int64_t n = 0;
+    if (name == "max_deliveries") {
+      if (!json_integer(value, 1, 1000, &n)) return "queue.max_deliveries must be 1 to 1000";
+      policy->max_deliveries = static_cast<uint32_t>(n);
+    } else if (name == "lock_ms") {
+      if (!json_integer(value, 1, 12 * 3600000ll, &n)) return "queue.lock_ms must be 1 to 43200000";
+      policy->lock_duration = std::chrono::milliseconds(n);
+    } else if (name == "retry") {
+      if (!value.is_object()) return "queue.retry must be an object";
+      for (const auto& [field, v] : value.items()) {
+        if (field == "initial_ms" || field == "max_ms") {
+          if (!json_integer(v, 0, 12 * 3600000ll, &n)) {
+            return "queue.retry." + field + " must be 0 to 43200000";
+          }
+          (field == "initial_ms" ? policy->retry.initial : policy->retry.maximum) =
+              std::chrono::milliseconds(n);
+        } else if (field == "multiplier" || field == "jitter") {
+          if (!v.is_number()) return "queue.retry." + field + " must be a number";
+          (field == "multiplier" ? policy->retry.multiplier : policy->retry.jitter) =
+              v.get<double>();
+        } else {
+          return "unknown field queue.retry." + field;
+        }
+      }
+    } else {
+      return "unknown field queue." + name;
+    }
+  }
+  return std::nullopt;
 }
 
 // The body of PUT /v1/topics/{topic}: {"partitions": N, "retention_ms": ..., ...}; an empty body
@@ -56,6 +93,8 @@ std::optional<std::string> parse_topic_config(std::string_view body, int32_t def
         return "max_event_bytes must be a positive integer";
       }
       config->max_event_bytes = static_cast<uint32_t>(n);
+    } else if (name == "queue") {
+      if (std::optional<std::string> bad = parse_queue_policy(value, &config->queue)) return bad;
     } else if (name == "keyed_index") {
       if (!value.is_boolean()) return "keyed_index must be true or false";
       config->keyed_index = value.get<bool>();
