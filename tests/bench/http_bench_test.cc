@@ -1,5 +1,5 @@
-// `sluice-bench http`: short runs of the query workload against a sluiced the test starts,
-// checking the JSON report's fields and counts; bad flags are usage errors (exit 2).
+// `sluice-bench http`: short runs of the query and queue workloads against a sluiced the test
+// starts, checking the JSON report's fields and counts; bad flags are usage errors (exit 2).
 #include "tests/bench/bench_json.h"
 #include "tests/bench/server_process.h"
 #include "tests/support/run_cli.h"
@@ -48,13 +48,14 @@ class HttpBenchTest : public ::testing::Test {
     return testing::run_program("sluice-bench", "http " + args);
   }
 
-  std::string run_ok(const std::string& args) {
-    testing::CliRun done = run("--url " + url_ + " " + args + " --json " + json_path());
+  std::string run_ok(const std::string& args, const std::string& workload = "query") {
+    testing::CliRun done =
+        run("--url " + url_ + " --workload " + workload + " " + args + " --json " + json_path());
     EXPECT_EQ(done.exit_code, 0) << done.output;
-    EXPECT_NE(done.output.find("http query "), std::string::npos) << done.output;
+    EXPECT_NE(done.output.find("http " + workload + " "), std::string::npos) << done.output;
     std::string json = read_text(json_path());
     EXPECT_NE(json.find("\"benchmark\": \"http\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"workload\": \"query\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"workload\": \"" + workload + "\""), std::string::npos) << json;
     EXPECT_GT(number(json, "", "events_per_sec"), 0.0) << json;
     EXPECT_EQ(number(json, "", "errors"), 0.0) << json;
     expect_sane_latency(json, "latency_us");
@@ -72,8 +73,8 @@ ServerProcess* HttpBenchTest::server_ = nullptr;
 std::string HttpBenchTest::url_;
 
 TEST_F(HttpBenchTest, OpenLoopReadsAtTheRate) {
-  const std::string json = run_ok(
-      "--workload query --seconds 1 --rate 2000 --readers 2 --fill-events 3000 --partitions 3");
+  const std::string json =
+      run_ok("--seconds 1 --rate 2000 --readers 2 --fill-events 3000 --partitions 3");
   EXPECT_EQ(number(json, "", "fill_events"), 3000.0) << json;
   EXPECT_EQ(number(json, "", "readers"), 2.0) << json;
   EXPECT_NEAR(number(json, "", "events"), 2000.0, 200.0) << json;
@@ -82,12 +83,36 @@ TEST_F(HttpBenchTest, OpenLoopReadsAtTheRate) {
 }
 
 TEST_F(HttpBenchTest, ClosedLoopReadsAsFastAsItCan) {
-  const std::string json = run_ok(
-      "--workload query --seconds 0.5 --readers 1 --fill-events 1500 --event-bytes 300 "
-      "--topic named");
+  const std::string json =
+      run_ok("--seconds 0.5 --readers 1 --fill-events 1500 --event-bytes 300 --topic named");
   EXPECT_NE(json.find("\"topic\": \"named\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"mode\": \"closed\""), std::string::npos) << json;
   EXPECT_NEAR(number(json, "", "bytes_per_sec") / number(json, "", "events_per_sec"), 300.0, 0.1);
+}
+
+// The queue workload acks every event of a small fill, then finds the queue empty and stops
+// before its time is up.
+TEST_F(HttpBenchTest, QueueReceivesAndAcksTheWholeFill) {
+  const std::string json =
+      run_ok("--seconds 20 --consumers 3 --batch 50 --fill-events 2000 --partitions 2 --topic work",
+             "queue");
+  EXPECT_EQ(number(json, "", "fill_events"), 2000.0) << json;
+  EXPECT_EQ(number(json, "", "events"), 2000.0) << json;
+  EXPECT_EQ(number(json, "", "sent"), 2000.0) << json;
+  EXPECT_EQ(number(json, "", "consumers"), 3.0) << json;
+  EXPECT_EQ(number(json, "", "batch_events"), 50.0) << json;
+  EXPECT_GE(number(json, "", "round_trips"), 40.0) << json;
+  EXPECT_NE(json.find("\"drained\": true"), std::string::npos) << json;
+  EXPECT_LT(number(json, "", "seconds"), 20.0) << json;
+}
+
+TEST_F(HttpBenchTest, QueueAtARate) {
+  const std::string json =
+      run_ok("--seconds 1 --rate 5000 --consumers 2 --batch 10 --fill-events 20000", "queue");
+  EXPECT_NEAR(number(json, "", "events"), 5000.0, 600.0) << json;
+  EXPECT_NE(json.find("\"mode\": \"open\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"drained\": false"), std::string::npos) << json;
+  expect_sane_latency(json, "send_delay_us");
 }
 
 TEST_F(HttpBenchTest, BadFlagsAreUsageErrors) {
@@ -101,6 +126,12 @@ TEST_F(HttpBenchTest, BadFlagsAreUsageErrors) {
       "--workload query --readers 0" + server + base,
       "--workload query --fill-events 0" + server + base,
       "--workload query --acks all" + server + base,
+      "--workload query --consumers 2" + server + base,
+      "--workload queue --readers 2" + server + base,
+      "--workload queue --batch 0" + server + base,
+      "--workload queue --batch 10001" + server + base,
+      "--workload queue --consumers 0" + server + base,
+      "--workload queue --lock-ms 0" + server + base,
   };
   for (const std::string& args : bad_args) {
     testing::CliRun done = run(args);
