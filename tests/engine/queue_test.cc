@@ -304,6 +304,7 @@ TEST_F(QueueTest, ARestartLosesNoPendingEventAndRepeatsNoAcknowledgedOne) {
   QueueOptions o = options();
   o.lock_duration = 60s;
   std::vector<QueuedEvent> acked, retrying, locked;
+  Clock::time_point nacked_at;
   {
     Queue queue = make(o);
     auto events = receive_all(queue, 30);
@@ -311,7 +312,8 @@ TEST_F(QueueTest, ARestartLosesNoPendingEventAndRepeatsNoAcknowledgedOne) {
     for (size_t i = 0; i < events.size(); ++i)
       (i % 3 == 0 ? acked : i % 3 == 1 ? retrying : locked).push_back(events[i]);
     ack_ok(queue, acked);
-    auto nacked = queue.nack(refs_of(retrying), {"later", 500ms});
+    nacked_at = Clock::now();
+    auto nacked = queue.nack(refs_of(retrying), {"later", 2000ms});
     ASSERT_TRUE(nacked.ok());
     for (const auto& outcome : *nacked)
       EXPECT_TRUE(outcome.result.ok());
@@ -321,7 +323,10 @@ TEST_F(QueueTest, ARestartLosesNoPendingEventAndRepeatsNoAcknowledgedOne) {
   Queue queue = make(o);
   QueueStats stats = queue.stats();
   EXPECT_EQ(stats.in_flight, 10u);
-  EXPECT_EQ(stats.waiting_retry, 10u);
+  // Unless the restart itself took longer than the retry delay (sanitizer builds).
+  if (Clock::now() - nacked_at < 1500ms) {
+    EXPECT_EQ(stats.waiting_retry, 10u);
+  }
   // Locks taken before the restart are still valid.
   ack_ok(queue, locked);
   std::set<std::pair<int32_t, int64_t>> handled;
@@ -330,7 +335,7 @@ TEST_F(QueueTest, ARestartLosesNoPendingEventAndRepeatsNoAcknowledgedOne) {
   for (const auto& e : locked)
     handled.insert({e.record.partition, e.record.offset});
   // The 5 new ones come at once, the 10 retries after their due time, with count 2.
-  auto rest = receive_all(queue, 15, 10s);
+  auto rest = receive_all(queue, 15, 20s);
   ASSERT_EQ(rest.size(), 15u);
   size_t redelivered = 0;
   for (const auto& e : rest) {
