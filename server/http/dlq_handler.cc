@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,7 +89,9 @@ void get_dlq(HttpExchange& exchange) {
     respond_engine_error(exchange, state.error());
     return;
   }
-  const int64_t start = from ? static_cast<int64_t>(*from) : state->earliest_offset;
+  // Before the earliest offset (retention removed it) starts at the earliest.
+  const int64_t start =
+      std::max(from ? static_cast<int64_t>(*from) : 0, state->earliest_offset);
   std::vector<Record> records;
   if (limit > 0 && start < state->latest_offset) {
     Result<std::vector<Record>> read =
@@ -99,8 +102,7 @@ void get_dlq(HttpExchange& exchange) {
     }
     records = std::move(*read);
   }
-  const int64_t next = records.empty() ? std::max(start, state->earliest_offset)
-                                       : records.back().offset + 1;
+  const int64_t next = records.empty() ? start : records.back().offset + 1;
   exchange.respond(200, kJsonType, [&](std::string& body) {
     JsonWriter json(body);
     json.begin_object();
