@@ -7,6 +7,8 @@
 #include <sluice/errc.h>
 #include <sluice/event.h>
 #include <sluice/producer.h>
+#include <sluice/queue.h>
+#include <sluice/requests.h>
 #include <sluice/result.h>
 #include <sluice/topic.h>
 #include <sluice/wait_strategy.h>
