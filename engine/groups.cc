@@ -6,7 +6,7 @@
 #include "engine/producer_impl.h"
 
 #include "consumers/group_coordinator.h"
-#include "engine/record_decoding.h"
+#include "engine/internal_topic.h"
 #include "io/assert.h"
 
 #include <algorithm>
@@ -79,31 +79,12 @@ void Engine::Impl::housekeeping() {
 }
 
 Result<void> Engine::Impl::rebuild_offsets() {
-  Result<std::shared_ptr<engine::PartitionSlot>> slot = find_partition(kOffsetsTopic, 0);
-  if (!slot.ok()) return std::move(slot).error();
-  const partitions::LogReader& reader = *(*slot)->reader;
-  std::vector<Record> records;
-  int64_t offset = reader.start_offset();
-  const int64_t end = reader.high_watermark();
-  while (offset < end) {
-    Result<partitions::ReadResult> read = reader.read(offset, 4u << 20);
-    if (!read.ok()) return std::move(read).error();
-    records.clear();
-    Result<engine::DecodeProgress> decoded =
-        engine::decode_into(kOffsetsTopic, 0, read->bytes, offset, UINT32_MAX, records);
-    if (!decoded.ok()) return std::move(decoded).error();
-    for (const Record& record : records) {
-      Result<void> applied =
-          groups_state->offsets.apply_encoded(record.key.value_or(""), record.value.value_or(""));
-      if (!applied.ok()) {
-        return Error(Errc::corruption, std::string(kOffsetsTopic) + " offset " +
-                                           std::to_string(record.offset) + ": " +
-                                           applied.error().message());
-      }
-    }
-    offset = read->next_offset;
-  }
-  return {};
+  return engine::scan_internal_topic(*this, kOffsetsTopic, [this](const Record& record) {
+    Result<void> applied =
+        groups_state->offsets.apply_encoded(record.key.value_or(""), record.value.value_or(""));
+    if (!applied.ok()) return Result<void>(Errc::corruption, applied.error().message());
+    return applied;
+  });
 }
 
 std::optional<int64_t> Engine::Impl::committed_offset(std::string_view group,

@@ -2,6 +2,8 @@
 // record writer, and the timer and completion threads.
 #include "engine/queues.h"
 
+#include "engine/internal_topic.h"
+
 #include "engine/producer_impl.h"
 #include "engine/record_decoding.h"
 
@@ -89,52 +91,34 @@ Result<void> Queues::open() {
 }
 
 Result<void> Queues::rebuild() {
-  Result<std::shared_ptr<PartitionSlot>> slot = engine_.find_partition(kQueueStateTopic, 0);
-  if (!slot.ok()) return std::move(slot).error();
-  const partitions::LogReader& reader = *(*slot)->reader;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<consumers::QueueTable>> tables;
-  std::vector<Record> records;
-  int64_t offset = reader.start_offset();
-  const int64_t end = reader.high_watermark();
-  while (offset < end) {
-    Result<partitions::ReadResult> read = reader.read(offset, 4u << 20);
-    if (!read.ok()) return std::move(read).error();
-    records.clear();
-    Result<DecodeProgress> decoded =
-        decode_into(kQueueStateTopic, 0, read->bytes, offset, UINT32_MAX, records);
-    if (!decoded.ok()) return std::move(decoded).error();
-    for (const Record& stored : records) {
-      auto corrupt = [&](const std::string& why) {
-        return Error(Errc::corruption, std::string(kQueueStateTopic) + " offset " +
-                                           std::to_string(stored.offset) + ": " + why);
-      };
-      Result<consumers::QueueRecord> record =
-          consumers::decode_queue_record(stored.key.value_or(""), stored.value.value_or(""));
-      if (!record.ok()) return corrupt(record.error().message());
-      const auto key = std::make_pair(record->group, record->topic);
-      if (const auto* start = std::get_if<consumers::StartRecord>(&record->body)) {
-        Result<std::shared_ptr<Topic>> topic = engine_.find_topic(record->topic);
-        if (topic.ok() && static_cast<size_t>((*topic)->config.partitions) ==
-                              start->offsets.size()) {
-          tables[key] = std::make_unique<consumers::QueueTable>(
-              start->offsets, consumers::settings_from_policy((*topic)->config.queue),
-              random_seed());
-        } else {
-          tables.erase(key);  // a table of a topic that is gone
-        }
-        continue;
+  SLUICE_TRY(scan_internal_topic(engine_, kQueueStateTopic, [&](const Record& stored) {
+    Result<consumers::QueueRecord> record =
+        consumers::decode_queue_record(stored.key.value_or(""), stored.value.value_or(""));
+    if (!record.ok()) return Result<void>(Errc::corruption, record.error().message());
+    const auto key = std::make_pair(record->group, record->topic);
+    if (const auto* start = std::get_if<consumers::StartRecord>(&record->body)) {
+      Result<std::shared_ptr<Topic>> topic = engine_.find_topic(record->topic);
+      if (topic.ok() &&
+          static_cast<size_t>((*topic)->config.partitions) == start->offsets.size()) {
+        tables[key] = std::make_unique<consumers::QueueTable>(
+            start->offsets, consumers::settings_from_policy((*topic)->config.queue),
+            random_seed());
+      } else {
+        tables.erase(key);  // a table of a topic that is gone
       }
-      if (std::holds_alternative<consumers::ForgetRecord>(record->body)) {
-        tables.erase(key);
-        continue;
-      }
-      auto it = tables.find(key);
-      if (it == tables.end()) continue;  // its topic is gone
-      Result<void> applied = it->second->apply(record->body);
-      if (!applied.ok()) return corrupt(applied.error().message());
+      return Result<void>();
     }
-    offset = std::max(read->next_offset, offset + 1);
-  }
+    if (std::holds_alternative<consumers::ForgetRecord>(record->body)) {
+      tables.erase(key);
+      return Result<void>();
+    }
+    auto it = tables.find(key);
+    if (it == tables.end()) return Result<void>();  // its topic is gone
+    Result<void> applied = it->second->apply(record->body);
+    if (!applied.ok()) return Result<void>(Errc::corruption, applied.error().message());
+    return applied;
+  }));
   for (auto& [key, table] : tables) {
     Result<std::shared_ptr<Topic>> topic = engine_.find_topic(key.second);
     SLUICE_ASSERT(topic.ok());
