@@ -2,15 +2,13 @@
 
 #include "consumers/names.h"
 #include "io/assert.h"
-#include "partitions/endian.h"
+#include "partitions/byte_codec.h"
 
 #include <optional>
 
 namespace sluice::consumers {
 namespace {
 
-using partitions::load_be;
-using partitions::store_be;
 
 // What is wrong with a record, or nothing. Encoding checks it before writing and decoding
 // after reading, so both sides hold to the same rules.
@@ -45,73 +43,8 @@ std::optional<std::string> broken_rule(const OffsetTombstone& tombstone) {
   return broken_rule(tombstone.group, tombstone.topic, tombstone.partition);
 }
 
-// Appends big-endian integers and length-prefixed strings to a std::string.
-class Writer {
- public:
-  explicit Writer(size_t bytes) { out_.reserve(bytes); }
-  template <typename T>
-  void integer(T value) {
-    std::byte raw[sizeof(T)];
-    store_be(raw, value);
-    out_.append(reinterpret_cast<const char*>(raw), sizeof(T));
-  }
-  void string16(const std::string& text) {
-    SLUICE_ASSERT(text.size() <= INT16_MAX);
-    integer(static_cast<int16_t>(text.size()));
-    out_ += text;
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-// Reads what Writer writes; the first short read makes the whole record corrupt.
-class Reader {
- public:
-  Reader(std::string_view bytes, const char* what) : bytes_(bytes), what_(what) {}
-  template <typename T>
-  bool integer(T& value, const char* field) {
-    if (!need(sizeof(T), field)) return false;
-    value = load_be<T>(reinterpret_cast<const std::byte*>(bytes_.data() + position_));
-    position_ += sizeof(T);
-    return true;
-  }
-  bool string16(std::string& text, size_t bytes_max, const char* field) {
-    int16_t length = 0;
-    if (!integer(length, field)) return false;
-    if (length < 0 || static_cast<size_t>(length) > bytes_max) {
-      return fail(std::string(field) + " " + std::to_string(length) + " outside [0, " +
-                  std::to_string(bytes_max) + "]");
-    }
-    if (!need(static_cast<size_t>(length), field)) return false;
-    text.assign(bytes_.substr(position_, static_cast<size_t>(length)));
-    position_ += static_cast<size_t>(length);
-    return true;
-  }
-  bool finish() {
-    if (position_ == bytes_.size()) return true;
-    return fail(std::to_string(bytes_.size() - position_) + " bytes after the last field");
-  }
-  bool fail(std::string problem) {
-    if (problem_.empty()) problem_ = std::string(what_) + ": " + problem;
-    return false;
-  }
-  Error error() const { return Error(Errc::corruption, problem_); }
-
- private:
-  bool need(size_t bytes, const char* field) {
-    if (bytes_.size() - position_ >= bytes) return true;
-    return fail("truncated: " + std::string(field) + " at byte " + std::to_string(position_) +
-                " needs " + std::to_string(bytes) + " bytes, " +
-                std::to_string(bytes_.size() - position_) + " left");
-  }
-
-  std::string_view bytes_;
-  const char* what_;
-  size_t position_ = 0;
-  std::string problem_;
-};
+using Writer = partitions::ByteWriter;
+using Reader = partitions::ByteReader;
 
 std::string encode_key(const std::string& group, const std::string& topic, int32_t partition) {
   Writer key(kOffsetKeyFixedBytes + group.size() + topic.size());
