@@ -4,7 +4,7 @@
 #include "engine/idempotency_keys.h"
 
 #include "io/assert.h"
-#include "partitions/endian.h"
+#include "partitions/byte_codec.h"
 
 #include <future>
 
@@ -14,30 +14,21 @@ namespace {
 constexpr uint8_t kRecordVersion = 1;
 constexpr size_t kFixedBytes = 25;  // every field but the scope's, key's and answer's bytes
 
-template <typename T>
-void put(std::string& out, T value) {
-  std::byte bytes[sizeof(T)];
-  partitions::store_be<T>(bytes, value);
-  out.append(reinterpret_cast<const char*>(bytes), sizeof(T));
-}
-
-template <typename T>
-T get(std::string_view bytes, size_t at) {
-  return partitions::load_be<T>(reinterpret_cast<const std::byte*>(bytes.data() + at));
-}
+using partitions::append_be;
+using partitions::read_be;
 
 std::string encode_record(std::string_view scope, std::string_view key, uint64_t fingerprint,
                           int64_t recorded_ms, std::string_view answer) {
   std::string out;
   out.reserve(kFixedBytes + scope.size() + key.size() + answer.size());
-  put<uint8_t>(out, kRecordVersion);
-  put<uint64_t>(out, fingerprint);
-  put<int64_t>(out, recorded_ms);
-  put<uint16_t>(out, static_cast<uint16_t>(scope.size()));
+  append_be<uint8_t>(out, kRecordVersion);
+  append_be<uint64_t>(out, fingerprint);
+  append_be<int64_t>(out, recorded_ms);
+  append_be<uint16_t>(out, static_cast<uint16_t>(scope.size()));
   out += scope;
-  put<uint16_t>(out, static_cast<uint16_t>(key.size()));
+  append_be<uint16_t>(out, static_cast<uint16_t>(key.size()));
   out += key;
-  put<uint32_t>(out, static_cast<uint32_t>(answer.size()));
+  append_be<uint32_t>(out, static_cast<uint32_t>(answer.size()));
   out += answer;
   return out;
 }
@@ -86,7 +77,7 @@ Result<void> IdempotencyKeys::restore(std::string_view value) {
     return Error(Errc::corruption, std::string(kIdempotencyTopic) + " record: " + why);
   };
   if (value.size() < kFixedBytes) return corrupt("shorter than a record");
-  const auto version = get<uint8_t>(value, 0);
+  const auto version = read_be<uint8_t>(value, 0);
   if (version != kRecordVersion) {
     return Error(Errc::unsupported, std::string(kIdempotencyTopic) + " record version " +
                                         std::to_string(version) + " (this sluice reads " +
@@ -94,17 +85,17 @@ Result<void> IdempotencyKeys::restore(std::string_view value) {
   }
   Entry entry;
   entry.done = true;
-  entry.fingerprint = get<uint64_t>(value, 1);
-  entry.recorded_ms = get<int64_t>(value, 9);
+  entry.fingerprint = read_be<uint64_t>(value, 1);
+  entry.recorded_ms = read_be<int64_t>(value, 9);
   size_t at = 17;
-  const size_t scope_bytes = get<uint16_t>(value, at);
+  const size_t scope_bytes = read_be<uint16_t>(value, at);
   at += 2;
   if (scope_bytes > kMaxScopeBytes || value.size() < kFixedBytes + scope_bytes) {
     return corrupt("bad scope length");
   }
   const std::string_view scope = value.substr(at, scope_bytes);
   at += scope_bytes;
-  const size_t key_bytes = get<uint16_t>(value, at);
+  const size_t key_bytes = read_be<uint16_t>(value, at);
   at += 2;
   if (key_bytes == 0 || key_bytes > kMaxKeyBytes ||
       value.size() < kFixedBytes + scope_bytes + key_bytes) {
@@ -112,7 +103,7 @@ Result<void> IdempotencyKeys::restore(std::string_view value) {
   }
   const std::string_view key = value.substr(at, key_bytes);
   at += key_bytes;
-  const size_t answer_bytes = get<uint32_t>(value, at);
+  const size_t answer_bytes = read_be<uint32_t>(value, at);
   at += 4;
   if (answer_bytes > kMaxAnswerBytes || value.size() != at + answer_bytes) {
     return corrupt("bad answer length");

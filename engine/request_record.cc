@@ -2,7 +2,7 @@
 #include "engine/request_record.h"
 
 #include "io/assert.h"
-#include "partitions/endian.h"
+#include "partitions/byte_codec.h"
 
 #include <algorithm>
 
@@ -12,17 +12,8 @@ namespace {
 constexpr size_t kFixedBytes = 36;  // every field but the topic's and the outcome's bytes
 constexpr size_t kMaxTopicBytes = 249;
 
-template <typename T>
-void put(std::string& out, T value) {
-  std::byte bytes[sizeof(T)];
-  partitions::store_be<T>(bytes, value);
-  out.append(reinterpret_cast<const char*>(bytes), sizeof(T));
-}
-
-template <typename T>
-T get(std::string_view bytes, size_t at) {
-  return partitions::load_be<T>(reinterpret_cast<const std::byte*>(bytes.data() + at));
-}
+using partitions::append_be;
+using partitions::read_be;
 
 Error corrupt(std::string_view key, const std::string& why) {
   std::string id(key.substr(0, kRequestIdChars));
@@ -44,15 +35,15 @@ EncodedRequestRecord encode_request_record(const RequestState& state) {
   EncodedRequestRecord out;
   out.key = state.id;
   out.value.reserve(kFixedBytes + state.topic.size() + state.outcome.size());
-  put<uint8_t>(out.value, kRequestRecordVersion);
-  put<uint8_t>(out.value, static_cast<uint8_t>(state.status));
-  put<int32_t>(out.value, state.partition);
-  put<int64_t>(out.value, state.offset);
-  put<int64_t>(out.value, state.created_ms);
-  put<int64_t>(out.value, state.updated_ms);
-  put<uint16_t>(out.value, static_cast<uint16_t>(state.topic.size()));
+  append_be<uint8_t>(out.value, kRequestRecordVersion);
+  append_be<uint8_t>(out.value, static_cast<uint8_t>(state.status));
+  append_be<int32_t>(out.value, state.partition);
+  append_be<int64_t>(out.value, state.offset);
+  append_be<int64_t>(out.value, state.created_ms);
+  append_be<int64_t>(out.value, state.updated_ms);
+  append_be<uint16_t>(out.value, static_cast<uint16_t>(state.topic.size()));
   out.value += state.topic;
-  put<uint32_t>(out.value, static_cast<uint32_t>(state.outcome.size()));
+  append_be<uint32_t>(out.value, static_cast<uint32_t>(state.outcome.size()));
   out.value += state.outcome;
   SLUICE_ASSERT(out.value.size() == kFixedBytes + state.topic.size() + state.outcome.size());
   return out;
@@ -61,7 +52,7 @@ EncodedRequestRecord encode_request_record(const RequestState& state) {
 Result<RequestState> decode_request_record(std::string_view key, std::string_view value) {
   if (!valid_request_id(key)) return corrupt(key, "the key is not a request id");
   if (value.size() < kFixedBytes) return corrupt(key, "shorter than a record");
-  const auto version = get<uint8_t>(value, 0);
+  const auto version = read_be<uint8_t>(value, 0);
   if (version != kRequestRecordVersion) {
     return Error(Errc::unsupported, "__requests record version " + std::to_string(version) +
                                         " (this sluice reads " +
@@ -69,24 +60,24 @@ Result<RequestState> decode_request_record(std::string_view key, std::string_vie
   }
   RequestState state;
   state.id = std::string(key);
-  const auto status = get<uint8_t>(value, 1);
+  const auto status = read_be<uint8_t>(value, 1);
   if (status > static_cast<uint8_t>(RequestStatus::dead_lettered)) {
     return corrupt(key, "unknown status " + std::to_string(status));
   }
   state.status = static_cast<RequestStatus>(status);
-  state.partition = get<int32_t>(value, 2);
-  state.offset = get<int64_t>(value, 6);
-  state.created_ms = get<int64_t>(value, 14);
-  state.updated_ms = get<int64_t>(value, 22);
+  state.partition = read_be<int32_t>(value, 2);
+  state.offset = read_be<int64_t>(value, 6);
+  state.created_ms = read_be<int64_t>(value, 14);
+  state.updated_ms = read_be<int64_t>(value, 22);
   if (state.partition < -1 || state.offset < -1 || (state.partition < 0) != (state.offset < 0)) {
     return corrupt(key, "bad partition or offset");
   }
-  const size_t topic_bytes = get<uint16_t>(value, 30);
+  const size_t topic_bytes = read_be<uint16_t>(value, 30);
   if (topic_bytes == 0 || topic_bytes > kMaxTopicBytes || value.size() < kFixedBytes + topic_bytes) {
     return corrupt(key, "bad topic length");
   }
   state.topic = std::string(value.substr(32, topic_bytes));
-  const size_t outcome_bytes = get<uint32_t>(value, 32 + topic_bytes);
+  const size_t outcome_bytes = read_be<uint32_t>(value, 32 + topic_bytes);
   if (outcome_bytes > kMaxRequestOutcomeBytes ||
       value.size() != kFixedBytes + topic_bytes + outcome_bytes) {
     return corrupt(key, "bad outcome length");

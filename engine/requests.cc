@@ -3,10 +3,10 @@
 // (include/sluice/requests.h). The state lives in engine/request_book.h and
 // engine/idempotency_keys.h; their records go through engine/journal.h.
 #include "engine/engine_impl.h"
+#include "engine/internal_topic.h"
 #include "engine/idempotency_keys.h"
 #include "engine/journal.h"
 #include "engine/producer_impl.h"
-#include "engine/record_decoding.h"
 #include "engine/request_book.h"
 #include "engine/request_record.h"
 
@@ -52,36 +52,6 @@ Result<T> wait_for(Start&& start) {
 
 // ---- Opening and closing ----
 
-// Every record of an internal topic (one partition), in order, to `apply`.
-static Result<void> replay_internal_topic(Engine::Impl& engine, std::string_view topic,
-                                          const std::function<Result<void>(const Record&)>& apply) {
-  Result<std::shared_ptr<engine::PartitionSlot>> slot = engine.find_partition(topic, 0);
-  if (!slot.ok()) return std::move(slot).error();
-  const partitions::LogReader& reader = *(*slot)->reader;
-  std::vector<Record> records;
-  int64_t offset = reader.start_offset();
-  const int64_t end = reader.high_watermark();
-  while (offset < end) {
-    Result<partitions::ReadResult> read = reader.read(offset, 4u << 20);
-    if (!read.ok()) return std::move(read).error();
-    records.clear();
-    Result<engine::DecodeProgress> decoded =
-        engine::decode_into(topic, 0, read->bytes, offset, UINT32_MAX, records);
-    if (!decoded.ok()) return std::move(decoded).error();
-    for (const Record& record : records) {
-      Result<void> applied = apply(record);
-      if (!applied.ok()) {
-        return Error(applied.code(), std::string(topic) + " offset " +
-                                         std::to_string(record.offset) + ": " +
-                                         applied.error().message());
-      }
-    }
-    SLUICE_ASSERT(read->next_offset > offset);
-    offset = read->next_offset;
-  }
-  return {};
-}
-
 Result<void> Engine::Impl::open_requests() {
   if (options.request_retention.count() <= 0 || options.idempotency_retention.count() <= 0) {
     return Error(Errc::invalid_argument,
@@ -102,14 +72,14 @@ Result<void> Engine::Impl::open_requests() {
   requests = std::make_unique<engine::RequestBook>(*journal, options.request_retention);
   idempotency =
       std::make_unique<engine::IdempotencyKeys>(*journal, options.idempotency_retention);
-  SLUICE_TRY(replay_internal_topic(*this, engine::kRequestsTopic, [&](const Record& record) {
+  SLUICE_TRY(engine::scan_internal_topic(*this, engine::kRequestsTopic, [&](const Record& record) {
     Result<RequestState> state =
         engine::decode_request_record(record.key.value_or(""), record.value.value_or(""));
     if (!state.ok()) return Result<void>(std::move(state).error());
     requests->restore(*state);
     return Result<void>();
   }));
-  SLUICE_TRY(replay_internal_topic(*this, engine::kIdempotencyTopic, [&](const Record& record) {
+  SLUICE_TRY(engine::scan_internal_topic(*this, engine::kIdempotencyTopic, [&](const Record& record) {
     return idempotency->restore(record.value.value_or(""));
   }));
   requests->start();
