@@ -9,7 +9,6 @@
 namespace sluice::consumers {
 namespace {
 
-
 // What is wrong with a record, or nothing. Encoding checks it before writing and decoding
 // after reading, so both sides hold to the same rules.
 std::optional<std::string> broken_rule(const std::string& group, const std::string& topic,

@@ -19,12 +19,13 @@ Result<void> validate_retry_backoff(const RetryBackoff& retry, std::string_view 
     return invalid(where, "retry.initial is " + std::to_string(initial) + " ms (0 to 24 h)");
   }
   if (maximum < initial || maximum > kQueueRetryMsMax) {
-    return invalid(where, "retry.maximum is " + std::to_string(maximum) +
-                              " ms (retry.initial to 24 h)");
+    return invalid(where,
+                   "retry.maximum is " + std::to_string(maximum) + " ms (retry.initial to 24 h)");
   }
   if (!std::isfinite(retry.multiplier) || retry.multiplier < 1.0 ||
       retry.multiplier > kQueueRetryMultiplierMax) {
-    return invalid(where, "retry.multiplier is " + std::to_string(retry.multiplier) + " (1 to 1000)");
+    return invalid(where,
+                   "retry.multiplier is " + std::to_string(retry.multiplier) + " (1 to 1000)");
   }
   if (!std::isfinite(retry.jitter) || retry.jitter < 0.0 || retry.jitter > 1.0) {
     return invalid(where, "retry.jitter is " + std::to_string(retry.jitter) + " (0 to 1)");
@@ -44,8 +45,8 @@ Result<void> validate_queue_settings(const QueueSettings& s, std::string_view wh
     return invalid(where, "lock_duration is " + std::to_string(s.lock_ms) + " ms (1 ms to 12 h)");
   }
   if (s.max_in_flight < 1 || s.max_in_flight > kQueueMaxInFlightMax) {
-    return invalid(where, "max_in_flight is " + std::to_string(s.max_in_flight) +
-                              " (1 to 10000000)");
+    return invalid(where,
+                   "max_in_flight is " + std::to_string(s.max_in_flight) + " (1 to 10000000)");
   }
   return validate_retry_backoff(s.retry, where);
 }

@@ -11,7 +11,6 @@
 namespace sluice::consumers {
 namespace {
 
-
 constexpr size_t kDeliverEntryBytes = 33;
 constexpr size_t kPositionBytes = 12;
 constexpr size_t kRetryEntryBytes = 20;
@@ -73,8 +72,12 @@ Problem rule(const std::vector<EventPosition>& events) {
   }
   return std::nullopt;
 }
-Problem rule(const AckRecord& r) { return rule(r.events); }
-Problem rule(const DeadLetteredRecord& r) { return rule(r.events); }
+Problem rule(const AckRecord& r) {
+  return rule(r.events);
+}
+Problem rule(const DeadLetteredRecord& r) {
+  return rule(r.events);
+}
 
 Problem rule(const RetryRecord& r) {
   if (r.reason.size() > kQueueReasonBytesMax) {
@@ -98,7 +101,9 @@ Problem rule(const ReplayedRecord& r) {
   return std::nullopt;
 }
 
-Problem rule(const ForgetRecord&) { return std::nullopt; }
+Problem rule(const ForgetRecord&) {
+  return std::nullopt;
+}
 
 Problem names_rule(std::string_view group, std::string_view topic) {
   if (!valid_group_id(group)) return "group id of " + std::to_string(group.size()) + " bytes";
@@ -134,8 +139,12 @@ void write_body(Writer& w, const DeliverRecord& r) {
     w.integer(e.key_hash);
   }
 }
-void write_body(Writer& w, const AckRecord& r) { write_positions(w, r.events); }
-void write_body(Writer& w, const DeadLetteredRecord& r) { write_positions(w, r.events); }
+void write_body(Writer& w, const AckRecord& r) {
+  write_positions(w, r.events);
+}
+void write_body(Writer& w, const DeadLetteredRecord& r) {
+  write_positions(w, r.events);
+}
 void write_body(Writer& w, const RetryRecord& r) {
   w.string16(r.reason);
   w.integer(static_cast<uint32_t>(r.entries.size()));
@@ -224,8 +233,12 @@ bool read_body(Reader& in, DeliverRecord& r) {
   }
   return true;
 }
-bool read_body(Reader& in, AckRecord& r) { return read_positions(in, r.events); }
-bool read_body(Reader& in, DeadLetteredRecord& r) { return read_positions(in, r.events); }
+bool read_body(Reader& in, AckRecord& r) {
+  return read_positions(in, r.events);
+}
+bool read_body(Reader& in, DeadLetteredRecord& r) {
+  return read_positions(in, r.events);
+}
 bool read_body(Reader& in, RetryRecord& r) {
   uint32_t n = 0;
   if (!in.string16(r.reason, kQueueReasonBytesMax, "reason_length") ||
@@ -254,7 +267,9 @@ bool read_body(Reader& in, ReplayedRecord& r) {
   }
   return true;
 }
-bool read_body(Reader&, ForgetRecord&) { return true; }
+bool read_body(Reader&, ForgetRecord&) {
+  return true;
+}
 
 template <typename T>
 bool read_typed(Reader& in, QueueRecordBody& body) {
@@ -266,13 +281,20 @@ bool read_typed(Reader& in, QueueRecordBody& body) {
 
 bool read_any(Reader& in, uint8_t type, QueueRecordBody& body) {
   switch (static_cast<QueueRecordType>(type)) {
-    case QueueRecordType::start: return read_typed<StartRecord>(in, body);
-    case QueueRecordType::deliver: return read_typed<DeliverRecord>(in, body);
-    case QueueRecordType::ack: return read_typed<AckRecord>(in, body);
-    case QueueRecordType::retry: return read_typed<RetryRecord>(in, body);
-    case QueueRecordType::dead_lettered: return read_typed<DeadLetteredRecord>(in, body);
-    case QueueRecordType::replayed: return read_typed<ReplayedRecord>(in, body);
-    case QueueRecordType::forget: return read_typed<ForgetRecord>(in, body);
+    case QueueRecordType::start:
+      return read_typed<StartRecord>(in, body);
+    case QueueRecordType::deliver:
+      return read_typed<DeliverRecord>(in, body);
+    case QueueRecordType::ack:
+      return read_typed<AckRecord>(in, body);
+    case QueueRecordType::retry:
+      return read_typed<RetryRecord>(in, body);
+    case QueueRecordType::dead_lettered:
+      return read_typed<DeadLetteredRecord>(in, body);
+    case QueueRecordType::replayed:
+      return read_typed<ReplayedRecord>(in, body);
+    case QueueRecordType::forget:
+      return read_typed<ForgetRecord>(in, body);
   }
   return in.fail("unknown type " + std::to_string(type));
 }

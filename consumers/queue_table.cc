@@ -198,8 +198,8 @@ void QueueTable::lock(uint32_t index, int64_t now_ms, int64_t lock_ms,
   } while (e.token == 0);
   e.reason.clear();
   start_timer(index, EntryState::locked, now_ms + lock_ms);
-  out.push_back({e.partition, e.offset, e.delivery_count, e.token, e.deadline_ms, e.has_key,
-                 e.key_hash});
+  out.push_back(
+      {e.partition, e.offset, e.delivery_count, e.token, e.deadline_ms, e.has_key, e.key_hash});
 }
 
 uint64_t QueueTable::pending_limit() const {
@@ -375,9 +375,9 @@ LockCheck QueueTable::nack(int32_t partition, int64_t offset, uint64_t token, in
     *due_ms = -1;
     return LockCheck::ok;
   }
-  const int64_t delay = retry_after_ms ? std::max<int64_t>(0, *retry_after_ms)
-                                       : backoff_delay_ms(settings.retry, e.delivery_count,
-                                                          random_.unit());
+  const int64_t delay = retry_after_ms
+                            ? std::max<int64_t>(0, *retry_after_ms)
+                            : backoff_delay_ms(settings.retry, e.delivery_count, random_.unit());
   *due_ms = now_ms + delay;
   if (delay == 0) {
     make_ready(index);

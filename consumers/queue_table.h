@@ -126,8 +126,8 @@ class QueueTable {
   // cursor). Locks each one (or parks it: key order), skips those already pending or handled
   // (after a rebuild), and stops when `out` holds `max` or a bound is reached. Returns how many
   // it consumed: the cursor is past them.
-  size_t offer(int32_t partition, std::span<const NewEvent> events, int64_t now_ms,
-               int64_t lock_ms, uint32_t max, std::vector<QueueDelivery>& out);
+  size_t offer(int32_t partition, std::span<const NewEvent> events, int64_t now_ms, int64_t lock_ms,
+               uint32_t max, std::vector<QueueDelivery>& out);
   // Moves the cursor to `offset` over offsets that hold no event (control batches).
   void advance_cursor(int32_t partition, int64_t offset);
   // Retention removed everything below `start_offset`: events never delivered there are gone
@@ -250,8 +250,8 @@ class QueueTable {
   std::vector<Part> parts_;
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_entries_;
-  std::vector<Timer> timers_;  // a min-heap on at_ms
-  std::deque<Queued> ready_;   // FIFO of ready entries (stale items skipped)
+  std::vector<Timer> timers_;                       // a min-heap on at_ms
+  std::deque<Queued> ready_;                        // FIFO of ready entries (stale items skipped)
   std::set<std::pair<int32_t, int64_t>> replayed_;  // DLQ positions replayed
   uint64_t counts_[kEntryStates] = {};
   uint64_t pending_ = 0;

@@ -106,8 +106,9 @@ Result<void> QueueTable::apply(const QueueRecordBody& body) {
     }
     return {};
   }
-  return Error(Errc::invalid_argument, "start and forget records make and drop tables: the "
-                                       "owner of the tables applies them");
+  return Error(Errc::invalid_argument,
+               "start and forget records make and drop tables: the "
+               "owner of the tables applies them");
 }
 
 }  // namespace sluice::consumers

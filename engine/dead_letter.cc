@@ -18,9 +18,9 @@ namespace sluice::engine {
 namespace {
 
 bool is_dlq_header(std::string_view key) {
-  for (std::string_view name : {kDlqHeaderTopic, kDlqHeaderPartition, kDlqHeaderOffset,
-                                kDlqHeaderGroup, kDlqHeaderDeliveries, kDlqHeaderReason,
-                                kDlqHeaderTime}) {
+  for (std::string_view name :
+       {kDlqHeaderTopic, kDlqHeaderPartition, kDlqHeaderOffset, kDlqHeaderGroup,
+        kDlqHeaderDeliveries, kDlqHeaderReason, kDlqHeaderTime}) {
     if (key == name) return true;
   }
   return false;
@@ -95,8 +95,8 @@ std::optional<DlqOrigin> dlq_origin(const Record& dlq_record) {
   const std::string* group = header(dlq_record, kDlqHeaderGroup);
   if (topic == nullptr || group == nullptr) return std::nullopt;
   if (!parse_number(header(dlq_record, kDlqHeaderPartition), &origin.partition) ||
-      !parse_number(header(dlq_record, kDlqHeaderOffset), &origin.offset) ||
-      origin.partition < 0 || origin.offset < 0) {
+      !parse_number(header(dlq_record, kDlqHeaderOffset), &origin.offset) || origin.partition < 0 ||
+      origin.offset < 0) {
     return std::nullopt;
   }
   origin.topic = *topic;
@@ -160,7 +160,8 @@ std::vector<Result<void>> Queues::dead_letter(const std::shared_ptr<QueueState>&
     }
     log_line(LogLevel::warning, "queue " + state->group + " on " + state->source->name +
                                     ": dead-lettering failed (the events will be delivered "
-                                    "again): " + error.to_string());
+                                    "again): " +
+                                    error.to_string());
     for (auto& result : results)
       result = error;
     kick();
@@ -176,13 +177,14 @@ std::vector<Result<void>> Queues::dead_letter(const std::shared_ptr<QueueState>&
   std::vector<Record> read;
   for (const auto& d : decisions) {
     read.clear();
-    const partitions::LogReader& reader = *source.partitions[static_cast<size_t>(d.partition)]->reader;
+    const partitions::LogReader& reader =
+        *source.partitions[static_cast<size_t>(d.partition)]->reader;
     Result<partitions::ReadResult> bytes = reader.read(d.offset, 1);
     if (bytes.ok()) {
       (void)decode_into(source.name, d.partition, bytes->bytes, d.offset, 1, read);
     }
-    const Record* original = !read.empty() && read.front().offset == d.offset ? &read.front()
-                                                                             : nullptr;
+    const Record* original =
+        !read.empty() && read.front().offset == d.offset ? &read.front() : nullptr;
     Event event = make_dlq_event(original, source.name, d.partition, d.offset, state->group,
                                  d.delivery_count, d.reason, now);
     event.partition = d.partition % dlq_partitions;  // a DLQ made by hand may have fewer
@@ -206,10 +208,11 @@ std::vector<Result<void>> Queues::dead_letter(const std::shared_ptr<QueueState>&
     }
     return write(*state, body, durability);
   }();
-  if (record.ok()) record = [&]() -> Result<PendingRecord> {
-    SLUICE_TRY(wait(*record));
-    return PendingRecord{};
-  }();
+  if (record.ok())
+    record = [&]() -> Result<PendingRecord> {
+      SLUICE_TRY(wait(*record));
+      return PendingRecord{};
+    }();
   if (!record.ok()) {
     for (auto& result : results)
       result = record.error();

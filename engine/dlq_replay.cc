@@ -34,8 +34,8 @@ Result<Replayed> replay_one(engine::Queues& queues, const std::shared_ptr<QueueS
     entry.has_key = true;
     entry.key_hash = partitions::key_hash(std::string_view(*dlq_record.key));
   }
-  const bool original_kept = origin.offset >= reader.start_offset() &&
-                             origin.offset < reader.high_watermark();
+  const bool original_kept =
+      origin.offset >= reader.start_offset() && origin.offset < reader.high_watermark();
   engine::PendingRecord record;
   {
     std::lock_guard lock(state->mutex);
@@ -80,7 +80,8 @@ Result<Replayed> replay_one(engine::Queues& queues, const std::shared_ptr<QueueS
 }  // namespace
 
 Result<ReplayResult> Engine::replay_dlq(std::string_view topic, const ReplayFilter& filter) {
-  if (filter.from && *filter.from < 0) return Error(Errc::invalid_argument, "replay: from is negative");
+  if (filter.from && *filter.from < 0)
+    return Error(Errc::invalid_argument, "replay: from is negative");
   if (filter.to && *filter.to < 0) return Error(Errc::invalid_argument, "replay: to is negative");
   if (filter.from && filter.to && *filter.from > *filter.to) {
     return Error(Errc::invalid_argument, "replay: from " + std::to_string(*filter.from) +
@@ -94,18 +95,19 @@ Result<ReplayResult> Engine::replay_dlq(std::string_view topic, const ReplayFilt
   const std::string dlq_name = engine::dlq_topic_name(topic);
   Result<std::shared_ptr<engine::Topic>> dlq = impl_->find_topic(dlq_name);
   if (!dlq.ok()) {
-    return Error(Errc::not_found, "topic " + std::string(topic) + " has no dead-letter topic " +
-                                      dlq_name);
+    return Error(Errc::not_found,
+                 "topic " + std::string(topic) + " has no dead-letter topic " + dlq_name);
   }
-  if (!impl_->queues || impl_->queues->closed()) return Error(Errc::closed, "the engine is closing");
+  if (!impl_->queues || impl_->queues->closed())
+    return Error(Errc::closed, "the engine is closing");
   engine::Queues& queues = *impl_->queues;
   ReplayResult result;
   std::vector<Record> records;
   for (const auto& slot : (*dlq)->partitions) {
     const partitions::LogReader& reader = *slot->reader;
     int64_t offset = std::max(reader.start_offset(), filter.from.value_or(0));
-    const int64_t end = std::min(reader.high_watermark(),
-                                 filter.to ? *filter.to + 1 : reader.high_watermark());
+    const int64_t end =
+        std::min(reader.high_watermark(), filter.to ? *filter.to + 1 : reader.high_watermark());
     while (offset < end) {
       Result<partitions::ReadResult> read = reader.read(offset, 1u << 20);
       if (!read.ok()) return std::move(read).error();

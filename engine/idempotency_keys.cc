@@ -151,10 +151,9 @@ Result<Event> IdempotencyKeys::settle(std::string_view scope, std::string_view k
     return Error(Errc::invalid_argument, "idempotency key or scope of a bad length");
   }
   if (answer.size() > kMaxAnswerBytes) {
-    return Error(Errc::invalid_argument, "an idempotent call's answer of " +
-                                             std::to_string(answer.size()) +
-                                             " bytes is above the maximum of " +
-                                             std::to_string(kMaxAnswerBytes));
+    return Error(Errc::invalid_argument,
+                 "an idempotent call's answer of " + std::to_string(answer.size()) +
+                     " bytes is above the maximum of " + std::to_string(kMaxAnswerBytes));
   }
   std::lock_guard lock(mutex_);
   std::string k = map_key(scope, key);
@@ -175,8 +174,8 @@ Result<Event> IdempotencyKeys::settle(std::string_view scope, std::string_view k
   return event;
 }
 
-void IdempotencyKeys::finish_async(std::string_view scope, std::string_view key,
-                                   std::string answer, std::function<void(Result<void>)> done) {
+void IdempotencyKeys::finish_async(std::string_view scope, std::string_view key, std::string answer,
+                                   std::function<void(Result<void>)> done) {
   SLUICE_ASSERT(done != nullptr);
   Result<Event> record = settle(scope, key, std::move(answer));
   if (!record.ok()) {

@@ -81,11 +81,10 @@ void Journal::run() {
     if (producer_->in_flight_bytes > 0) {
       // Batches are out: the shards' completions ring the producer's bell, and so does push().
       // The wait ends at once when either is ready; the deadline only bounds one nap.
-      producer_->bell->wait(WaitStrategy::park,
-                            std::chrono::steady_clock::now() + std::chrono::seconds(1), [this] {
-                              return producer_->completions_ready() ||
-                                     queued_.load(std::memory_order_acquire);
-                            });
+      producer_->bell->wait(
+          WaitStrategy::park, std::chrono::steady_clock::now() + std::chrono::seconds(1), [this] {
+            return producer_->completions_ready() || queued_.load(std::memory_order_acquire);
+          });
       continue;
     }
     std::unique_lock lock(mutex_);

@@ -369,9 +369,9 @@ void Producer::Impl::on_idempotent_failure(const ProduceBatch& batch) {
     Result<engine::ProducerIdAndEpoch> fresh = engine.init_producer_id();
     if (!fresh.ok()) {
       // Later batches fail as out of order until a new id can be had; say why once here.
-      log_line(LogLevel::error, "idempotent producer " + std::to_string(producer_id) +
-                                    ": no new producer id after its last epoch: " +
-                                    fresh.error().to_string());
+      log_line(LogLevel::error,
+               "idempotent producer " + std::to_string(producer_id) +
+                   ": no new producer id after its last epoch: " + fresh.error().to_string());
       return;
     }
     producer_id = fresh->producer_id;

@@ -10,8 +10,8 @@
 namespace sluice {
 namespace {
 
-using engine::QueueState;
 using engine::Queues;
+using engine::QueueState;
 
 constexpr uint32_t kRefsMax = engine::kQueueReceiveMax;
 
@@ -43,8 +43,8 @@ Result<void> outcome(consumers::LockCheck check, const QueueState& state, const 
 Result<void> check_refs(const std::vector<LockRef>& refs, const char* call) {
   if (refs.empty()) return invalid(std::string(call) + ": no events given");
   if (refs.size() > kRefsMax) {
-    return invalid(std::string(call) + ": " + std::to_string(refs.size()) +
-                   " events, at most " + std::to_string(kRefsMax) + " per call");
+    return invalid(std::string(call) + ": " + std::to_string(refs.size()) + " events, at most " +
+                   std::to_string(kRefsMax) + " per call");
   }
   return {};
 }
@@ -90,7 +90,8 @@ struct Queue::Impl {
     consumers::AckRecord body;
     const int64_t now = engine::queue_wall_ms();
     std::lock_guard lock(state->mutex);
-    if (state->forgotten) return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
+    if (state->forgotten)
+      return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
     for (const LockRef& ref : refs) {
       const std::optional<uint64_t> token = consumers::parse_lock_token(ref.lock_token);
       if (!token) {
@@ -112,12 +113,13 @@ struct Queue::Impl {
   Result<Work> begin_nack(const std::vector<LockRef>& refs, const NackOptions& nack) {
     SLUICE_TRY(check_refs(refs, "nack"));
     if (nack.reason.size() > consumers::kQueueReasonBytesMax) {
-      return invalid("nack: reason of " + std::to_string(nack.reason.size()) +
-                     " bytes, at most " + std::to_string(consumers::kQueueReasonBytesMax));
+      return invalid("nack: reason of " + std::to_string(nack.reason.size()) + " bytes, at most " +
+                     std::to_string(consumers::kQueueReasonBytesMax));
     }
     std::optional<int64_t> retry_after;
     if (nack.retry_after) {
-      if (nack.retry_after->count() < 0 || nack.retry_after->count() > consumers::kQueueRetryMsMax) {
+      if (nack.retry_after->count() < 0 ||
+          nack.retry_after->count() > consumers::kQueueRetryMsMax) {
         return invalid("nack: retry_after is " + std::to_string(nack.retry_after->count()) +
                        " ms (0 to 24 h)");
       }
@@ -130,7 +132,8 @@ struct Queue::Impl {
     int64_t earliest_due = INT64_MAX;
     const int64_t now = engine::queue_wall_ms();
     std::lock_guard lock(state->mutex);
-    if (state->forgotten) return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
+    if (state->forgotten)
+      return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
     for (const LockRef& ref : refs) {
       const std::optional<uint64_t> token = consumers::parse_lock_token(ref.lock_token);
       if (!token) {
@@ -138,9 +141,9 @@ struct Queue::Impl {
         continue;
       }
       int64_t due = 0;
-      const consumers::LockCheck check = state->table.nack(
-          ref.partition, ref.offset, *token, now, settings, nack.reason, retry_after, &due,
-          work.dead);
+      const consumers::LockCheck check =
+          state->table.nack(ref.partition, ref.offset, *token, now, settings, nack.reason,
+                            retry_after, &due, work.dead);
       if (check == consumers::LockCheck::ok && due >= 0) {
         body.entries.push_back({ref.partition, ref.offset, due});
         ready_now = ready_now || due <= now;
@@ -193,13 +196,16 @@ Result<std::vector<QueuedEvent>> Queue::receive(uint32_t max_events, std::chrono
   SLUICE_TRY(impl_->check_receive(max_events, wait));
   Result<int64_t> lock_ms = impl_->lock_ms(lock);
   if (!lock_ms.ok()) return std::move(lock_ms).error();
-  Result<std::vector<QueuedEvent>> taken = impl_->queues().take(*impl_->state, max_events, *lock_ms);
+  Result<std::vector<QueuedEvent>> taken =
+      impl_->queues().take(*impl_->state, max_events, *lock_ms);
   if (!taken.ok() || !taken->empty() || wait.count() == 0) return taken;
   auto promise = std::make_shared<std::promise<Result<std::vector<QueuedEvent>>>>();
   auto future = promise->get_future();
-  impl_->queues().wait_for_events(
-      impl_->state, max_events, *lock_ms, std::chrono::steady_clock::now() + wait,
-      [promise](Result<std::vector<QueuedEvent>> events) { promise->set_value(std::move(events)); });
+  impl_->queues().wait_for_events(impl_->state, max_events, *lock_ms,
+                                  std::chrono::steady_clock::now() + wait,
+                                  [promise](Result<std::vector<QueuedEvent>> events) {
+                                    promise->set_value(std::move(events));
+                                  });
   return future.get();
 }
 
@@ -210,7 +216,8 @@ void Queue::receive_async(uint32_t max_events, std::chrono::milliseconds wait,
   if (Result<void> ok = impl_->check_receive(max_events, wait); !ok.ok()) return done(ok.error());
   Result<int64_t> lock_ms = impl_->lock_ms(lock);
   if (!lock_ms.ok()) return done(std::move(lock_ms).error());
-  Result<std::vector<QueuedEvent>> taken = impl_->queues().take(*impl_->state, max_events, *lock_ms);
+  Result<std::vector<QueuedEvent>> taken =
+      impl_->queues().take(*impl_->state, max_events, *lock_ms);
   if (!taken.ok() || !taken->empty() || wait.count() == 0) return done(std::move(taken));
   impl_->queues().wait_for_events(impl_->state, max_events, *lock_ms,
                                   std::chrono::steady_clock::now() + wait, std::move(done));
@@ -270,7 +277,8 @@ QueueStats stats_of(QueueState& state) {
   out.dead_lettered = s.dead_lettered;
   out.replayed = s.replayed;
   out.acked = s.acked;
-  out.oldest_unacked_age_ms = s.oldest_delivered_ms > 0 ? std::max<int64_t>(0, now - s.oldest_delivered_ms) : 0;
+  out.oldest_unacked_age_ms =
+      s.oldest_delivered_ms > 0 ? std::max<int64_t>(0, now - s.oldest_delivered_ms) : 0;
   for (int32_t p = 0; p < state.table.partitions(); ++p) {
     const partitions::LogReader& reader = *state.source->partitions[static_cast<size_t>(p)]->reader;
     const int64_t cursor = std::max(state.table.cursor(p), reader.start_offset());
@@ -300,8 +308,8 @@ const std::string& Queue::topic() const {
 
 Result<Queue> Engine::queue(const QueueOptions& options) {
   if (options.group.empty() || !consumers::valid_group_id(options.group)) {
-    return invalid("QueueOptions.group must be 1 to " + std::to_string(consumers::kGroupIdBytesMax) +
-                   " bytes");
+    return invalid("QueueOptions.group must be 1 to " +
+                   std::to_string(consumers::kGroupIdBytesMax) + " bytes");
   }
   if (options.topic.empty()) return invalid("QueueOptions.topic is empty");
   Result<std::shared_ptr<engine::Topic>> topic = impl_->find_topic(options.topic);

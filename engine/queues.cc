@@ -45,8 +45,8 @@ std::unique_ptr<Producer::Impl> internal_producer(Engine::Impl& engine, OnFull o
 }
 
 Clock::time_point steady_at(int64_t wall_deadline_ms, int64_t wall_now_ms) {
-  const int64_t left = std::clamp<int64_t>(wall_deadline_ms - wall_now_ms, 0,
-                                           kTimerMaxSleep.count());
+  const int64_t left =
+      std::clamp<int64_t>(wall_deadline_ms - wall_now_ms, 0, kTimerMaxSleep.count());
   return Clock::now() + std::chrono::milliseconds(left);
 }
 
@@ -99,11 +99,9 @@ Result<void> Queues::rebuild() {
     const auto key = std::make_pair(record->group, record->topic);
     if (const auto* start = std::get_if<consumers::StartRecord>(&record->body)) {
       Result<std::shared_ptr<Topic>> topic = engine_.find_topic(record->topic);
-      if (topic.ok() &&
-          static_cast<size_t>((*topic)->config.partitions) == start->offsets.size()) {
+      if (topic.ok() && static_cast<size_t>((*topic)->config.partitions) == start->offsets.size()) {
         tables[key] = std::make_unique<consumers::QueueTable>(
-            start->offsets, consumers::settings_from_policy((*topic)->config.queue),
-            random_seed());
+            start->offsets, consumers::settings_from_policy((*topic)->config.queue), random_seed());
       } else {
         tables.erase(key);  // a table of a topic that is gone
       }
@@ -255,10 +253,11 @@ Result<void> Queues::forget_topic(std::string_view topic) {
       state->forgotten = true;
       return write(*state, consumers::ForgetRecord{}, Durability::synced);
     }();
-    if (record.ok()) record = [&]() -> Result<PendingRecord> {
-      SLUICE_TRY(wait(*record));
-      return PendingRecord{};
-    }();
+    if (record.ok())
+      record = [&]() -> Result<PendingRecord> {
+        SLUICE_TRY(wait(*record));
+        return PendingRecord{};
+      }();
     if (!record.ok() && !failed) failed = record.error();
     unsubscribe(*state);
   }
@@ -270,7 +269,7 @@ Result<void> Queues::forget_topic(std::string_view topic) {
 // ---- Records ----
 
 Result<PendingRecord> Queues::write(QueueState& state, const consumers::QueueRecordBody& body,
-                                   Durability durability) {
+                                    Durability durability) {
   Result<std::string> value = consumers::encode_queue_value(body);
   SLUICE_ASSERT_MSG(value.ok(), "the engine built a queue record its reader would refuse");
   Event event;
@@ -363,8 +362,8 @@ Result<void> Queues::read_redeliveries(QueueState& state, size_t first,
     Result<partitions::ReadInfo> read = reader.read_into(d.offset, 1, state.buffer);
     state.records.clear();
     if (read.ok()) {
-      Result<DecodeProgress> decoded = decode_into(state.source->name, d.partition, state.buffer,
-                                                   d.offset, 1, state.records);
+      Result<DecodeProgress> decoded =
+          decode_into(state.source->name, d.partition, state.buffer, d.offset, 1, state.records);
       if (!decoded.ok()) return std::move(decoded).error();
     } else if (read.code() != Errc::offset_out_of_range) {
       return std::move(read).error();
@@ -402,8 +401,8 @@ Result<void> Queues::read_new(QueueState& state, int32_t partition, uint32_t max
     return std::move(read).error();
   }
   state.records.clear();
-  Result<DecodeProgress> decoded = decode_into(state.source->name, partition, state.buffer,
-                                               cursor, UINT32_MAX, state.records);
+  Result<DecodeProgress> decoded =
+      decode_into(state.source->name, partition, state.buffer, cursor, UINT32_MAX, state.records);
   if (!decoded.ok()) return std::move(decoded).error();
   state.offered.clear();
   for (const Record& record : state.records) {
@@ -422,7 +421,8 @@ Result<void> Queues::read_new(QueueState& state, int32_t partition, uint32_t max
   size_t r = 0;
   for (size_t i = first; i < state.deliveries.size(); ++i) {
     const consumers::QueueDelivery& d = state.deliveries[i];
-    while (state.records[r].offset != d.offset) ++r;
+    while (state.records[r].offset != d.offset)
+      ++r;
     out.push_back({std::move(state.records[r]), d.delivery_count,
                    consumers::lock_token_text(d.token), d.lock_expires_ms});
   }

@@ -68,7 +68,7 @@ struct QueueState {
   std::mutex mutex;
   // Guarded by mutex.
   consumers::QueueTable table;
-  bool forgotten = false;  // the topic was deleted
+  bool forgotten = false;                      // the topic was deleted
   Durability durability = Durability::synced;  // of timer-driven dead-letters: the last handle's
   int32_t next_partition = 0;                  // where the next take starts reading
   std::vector<std::byte> buffer;               // reads

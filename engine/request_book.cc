@@ -206,7 +206,8 @@ void RequestBook::on_event_stored(const std::shared_ptr<Submit>& submit, Result<
   const std::string& id = submit->state.id;
   if (!stored.ok()) {
     // Nobody knows the id: the request ends failed (and expires), the caller gets the error.
-    finish(id, RequestStatus::failed, "the request's event was not stored: " + stored.error().message(),
+    finish(id, RequestStatus::failed,
+           "the request's event was not stored: " + stored.error().message(),
            [](const Result<RequestState>&) {});
     submit->done(std::move(stored).error());
     return;
@@ -248,12 +249,11 @@ void RequestBook::finish(std::string_view id, RequestStatus status, std::string 
                          Done done) {
   SLUICE_ASSERT(status != RequestStatus::pending);
   if (outcome.size() > kMaxRequestOutcomeBytes) {
-    done(Error(Errc::too_large, "a request's " +
-                                    std::string(status == RequestStatus::completed ? "result"
-                                                                                   : "error") +
-                                    " of " + std::to_string(outcome.size()) +
-                                    " bytes is above the maximum of " +
-                                    std::to_string(kMaxRequestOutcomeBytes)));
+    done(Error(Errc::too_large,
+               "a request's " +
+                   std::string(status == RequestStatus::completed ? "result" : "error") + " of " +
+                   std::to_string(outcome.size()) + " bytes is above the maximum of " +
+                   std::to_string(kMaxRequestOutcomeBytes)));
     return;
   }
   RequestState next;
@@ -265,9 +265,8 @@ void RequestBook::finish(std::string_view id, RequestStatus status, std::string 
     if (entry == nullptr) {
       refused = not_found(id);
     } else if (entry->state.status != RequestStatus::pending || entry->finishing) {
-      const std::string current = entry->finishing
-                                      ? "being ended"
-                                      : std::string(request_status_name(entry->state.status));
+      const std::string current =
+          entry->finishing ? "being ended" : std::string(request_status_name(entry->state.status));
       refused = Error(Errc::conflict, "request " + std::string(id) + " is " + current + " already");
     } else {
       entry->finishing = true;
@@ -302,18 +301,18 @@ void RequestBook::on_outcome_recorded(RequestState next, Done done, Result<Deliv
         entries_.erase(it);
       }
     } else {
-    if (it == entries_.end()) {
-      // It expired while its record was written; the record brings it back for its retention.
-      it = entries_.try_emplace(next.id, Entry{next, false}).first;
-      index_expiry(it->second.state, -1);
-    } else {
-      RequestState& state = it->second.state;
-      const int64_t old_updated = state.updated_ms;
-      state.status = next.status;
-      state.outcome = std::move(next.outcome);
-      state.updated_ms = std::max(old_updated, next.updated_ms);
-      index_expiry(state, old_updated);
-    }
+      if (it == entries_.end()) {
+        // It expired while its record was written; the record brings it back for its retention.
+        it = entries_.try_emplace(next.id, Entry{next, false}).first;
+        index_expiry(it->second.state, -1);
+      } else {
+        RequestState& state = it->second.state;
+        const int64_t old_updated = state.updated_ms;
+        state.status = next.status;
+        state.outcome = std::move(next.outcome);
+        state.updated_ms = std::max(old_updated, next.updated_ms);
+        index_expiry(state, old_updated);
+      }
       out = it->second.state;
       waiters = take_waiters(out.id);
     }

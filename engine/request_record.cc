@@ -73,7 +73,8 @@ Result<RequestState> decode_request_record(std::string_view key, std::string_vie
     return corrupt(key, "bad partition or offset");
   }
   const size_t topic_bytes = read_be<uint16_t>(value, 30);
-  if (topic_bytes == 0 || topic_bytes > kMaxTopicBytes || value.size() < kFixedBytes + topic_bytes) {
+  if (topic_bytes == 0 || topic_bytes > kMaxTopicBytes ||
+      value.size() < kFixedBytes + topic_bytes) {
     return corrupt(key, "bad topic length");
   }
   state.topic = std::string(value.substr(32, topic_bytes));

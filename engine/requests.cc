@@ -3,8 +3,8 @@
 // (include/sluice/requests.h). The state lives in engine/request_book.h and
 // engine/idempotency_keys.h; their records go through engine/journal.h.
 #include "engine/engine_impl.h"
-#include "engine/internal_topic.h"
 #include "engine/idempotency_keys.h"
+#include "engine/internal_topic.h"
 #include "engine/journal.h"
 #include "engine/producer_impl.h"
 #include "engine/request_book.h"
@@ -60,8 +60,7 @@ Result<void> Engine::Impl::open_requests() {
   const std::pair<std::string_view, TopicConfig> internal[] = {
       {engine::kRequestsTopic,
        internal_topic_config(options.request_retention, 2u << 20)},  // 1 MiB outcomes
-      {engine::kIdempotencyTopic,
-       internal_topic_config(options.idempotency_retention, 1u << 20)},
+      {engine::kIdempotencyTopic, internal_topic_config(options.idempotency_retention, 1u << 20)},
   };
   for (const auto& [name, config] : internal) {
     if (!catalog->contains(name)) {
@@ -70,8 +69,7 @@ Result<void> Engine::Impl::open_requests() {
   }
   journal = std::make_unique<engine::Journal>(*this);
   requests = std::make_unique<engine::RequestBook>(*journal, options.request_retention);
-  idempotency =
-      std::make_unique<engine::IdempotencyKeys>(*journal, options.idempotency_retention);
+  idempotency = std::make_unique<engine::IdempotencyKeys>(*journal, options.idempotency_retention);
   SLUICE_TRY(engine::scan_internal_topic(*this, engine::kRequestsTopic, [&](const Record& record) {
     Result<RequestState> state =
         engine::decode_request_record(record.key.value_or(""), record.value.value_or(""));
@@ -79,9 +77,9 @@ Result<void> Engine::Impl::open_requests() {
     requests->restore(*state);
     return Result<void>();
   }));
-  SLUICE_TRY(engine::scan_internal_topic(*this, engine::kIdempotencyTopic, [&](const Record& record) {
-    return idempotency->restore(record.value.value_or(""));
-  }));
+  SLUICE_TRY(engine::scan_internal_topic(
+      *this, engine::kIdempotencyTopic,
+      [&](const Record& record) { return idempotency->restore(record.value.value_or("")); }));
   requests->start();
   idempotency->start();
   return {};
@@ -99,17 +97,16 @@ void Engine::Impl::close_requests() {
 void Engine::Impl::request_dead_lettered(std::string_view id, std::string_view reason) {
   if (!requests || !engine::valid_request_id(id)) return;
   std::string outcome(reason.substr(0, engine::kMaxRequestOutcomeBytes));
-  requests->finish(id, RequestStatus::dead_lettered, std::move(outcome),
-                   [id = std::string(id)](Result<RequestState> ended) {
-                     // Unknown, expired or already ended: nothing to do.
-                     if (ended.ok() || ended.code() == Errc::not_found ||
-                         ended.code() == Errc::conflict) {
-                       return;
-                     }
-                     log_line(LogLevel::warning, "request " + id +
-                                                     ": dead-lettered, but not recorded: " +
-                                                     ended.error().to_string());
-                   });
+  requests->finish(
+      id, RequestStatus::dead_lettered, std::move(outcome),
+      [id = std::string(id)](Result<RequestState> ended) {
+        // Unknown, expired or already ended: nothing to do.
+        if (ended.ok() || ended.code() == Errc::not_found || ended.code() == Errc::conflict) {
+          return;
+        }
+        log_line(LogLevel::warning, "request " + id + ": dead-lettered, but not recorded: " +
+                                        ended.error().to_string());
+      });
 }
 
 // ---- The Engine's calls ----
@@ -126,8 +123,7 @@ void Engine::submit_request_async(std::string_view topic, Event event, Done done
   if (event.partition < -1 || event.partition >= t.config.partitions) {
     return done(Error(Errc::invalid_argument,
                       "partition " + std::to_string(event.partition) + " of topic " + t.name +
-                          " does not exist (it has " + std::to_string(t.config.partitions) +
-                          ")"));
+                          " does not exist (it has " + std::to_string(t.config.partitions) + ")"));
   }
   const uint64_t size = Producer::Impl::event_bytes(event) + kRequestHeaderBytes;
   if (size > t.config.max_event_bytes) {

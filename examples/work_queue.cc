@@ -59,8 +59,8 @@ void work(sluice::Engine& engine, sluice::Queue& queue, const std::atomic<bool>&
       const sluice::LockRef ref{record.partition, record.offset, event.lock_token};
       if (command == "broken" && !fixed.load()) {
         sluice::NackOptions nack;
-        nack.reason = "cannot handle 'broken' (delivery " + std::to_string(event.delivery_count) +
-                      ")";
+        nack.reason =
+            "cannot handle 'broken' (delivery " + std::to_string(event.delivery_count) + ")";
         nack.retry_after = 0ms;
         if (!ok(queue.nack({ref}, nack), "nack")) ++failures;
         continue;
@@ -104,8 +104,7 @@ int run(const std::string& dir) {
     sluice::Result<sluice::Queue> queue = engine.queue(queue_options);
     if (!ok(queue, "queue")) return 1;
     queues.push_back(std::make_unique<sluice::Queue>(std::move(*queue)));
-    workers.emplace_back(
-        [&, q = queues.back().get()] { work(engine, *q, stop, fixed, failures); });
+    workers.emplace_back([&, q = queues.back().get()] { work(engine, *q, stop, fixed, failures); });
   }
 
   int unexpected = 0;
@@ -150,7 +149,8 @@ int run(const std::string& dir) {
   uint64_t acked = 0;
   while (std::chrono::steady_clock::now() < until) {
     acked = 0;
-    for (const sluice::QueueStats& stats : engine.queue_stats()) acked += stats.acked;
+    for (const sluice::QueueStats& stats : engine.queue_stats())
+      acked += stats.acked;
     if (acked == 4) break;
     std::this_thread::sleep_for(10ms);
   }

@@ -162,7 +162,8 @@ void queue_stats(std::string& out, Engine& engine) {
   static constexpr Series kSeries[] = {
       {"sluice_queue_in_flight", "gauge", "Events received and locked, not yet acked.",
        [](const QueueStats& q) { return static_cast<double>(q.in_flight); }},
-      {"sluice_queue_waiting_retry", "gauge", "Events nacked or expired, waiting for their backoff.",
+      {"sluice_queue_waiting_retry", "gauge",
+       "Events nacked or expired, waiting for their backoff.",
        [](const QueueStats& q) { return static_cast<double>(q.waiting_retry); }},
       {"sluice_queue_backlog", "gauge", "Events never delivered yet.",
        [](const QueueStats& q) { return static_cast<double>(q.backlog); }},

@@ -10,7 +10,8 @@ namespace sluice::bench {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sluice-bench embedded --workload produce|e2e|query|queue --event-bytes N --partitions K\n"
+    "usage: sluice-bench embedded --workload produce|e2e|query|queue --event-bytes N --partitions "
+    "K\n"
     "           --acks none|written|synced --seconds S --json FILE\n"
     "           [--producers P (produce, e2e; required)] [--rate EVENTS_PER_SEC (open loop)]\n"
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"

@@ -87,8 +87,7 @@ void print_figures(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
 
 void print_embedded_summary(const EmbeddedOptions& o, const EmbeddedResult& r) {
   const auto& h = r.latency_ns;
-  const bool query =
-      o.workload == EmbeddedWorkload::query || o.workload == EmbeddedWorkload::queue;
+  const bool query = o.workload == EmbeddedWorkload::query || o.workload == EmbeddedWorkload::queue;
   std::printf(
       "embedded %s acks=%s event=%lluB %s=%u partitions=%u shards=%u wait=%s %s: "
       "%.0f events/s, %.1f MB/s, latency us p50 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f",

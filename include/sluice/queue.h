@@ -102,14 +102,14 @@ struct NackOptions {
 struct QueueStats {
   std::string group;
   std::string topic;
-  uint64_t in_flight = 0;           // locked now
-  uint64_t waiting_retry = 0;       // nacked or expired, waiting for their backoff
-  uint64_t redelivered = 0;         // deliveries after the first, since the engine opened
-  uint64_t dead_lettered = 0;       // since the engine opened
-  uint64_t replayed = 0;            // since the engine opened
-  uint64_t acked = 0;               // since the engine opened
+  uint64_t in_flight = 0;             // locked now
+  uint64_t waiting_retry = 0;         // nacked or expired, waiting for their backoff
+  uint64_t redelivered = 0;           // deliveries after the first, since the engine opened
+  uint64_t dead_lettered = 0;         // since the engine opened
+  uint64_t replayed = 0;              // since the engine opened
+  uint64_t acked = 0;                 // since the engine opened
   int64_t oldest_unacked_age_ms = 0;  // of the oldest event received and not handled; 0: none
-  int64_t backlog = 0;              // events never delivered yet (high watermarks - cursors)
+  int64_t backlog = 0;                // events never delivered yet (high watermarks - cursors)
 };
 
 // Which dead-lettered events replay_dlq() puts back. All fields unset: every one.

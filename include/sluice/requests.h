@@ -37,7 +37,7 @@ struct RequestState {
   int32_t partition = -1;  // where the request's event was stored
   int64_t offset = -1;
   RequestStatus status = RequestStatus::pending;
-  std::string outcome;  // the result (completed) or the error (failed, dead-lettered)
+  std::string outcome;     // the result (completed) or the error (failed, dead-lettered)
   int64_t created_ms = 0;  // wall clock, milliseconds since the epoch
   int64_t updated_ms = 0;
 };

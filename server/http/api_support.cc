@@ -59,8 +59,10 @@ bool parse_decimal(std::string_view text, uint64_t max, uint64_t* out) {
 
 std::optional<uint64_t> prefer_wait(const Request& request, uint64_t max) {
   auto trim = [](std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+      text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+      text.remove_suffix(1);
     return text;
   };
   for (const HeaderField& field : request.headers) {
@@ -191,12 +193,12 @@ void write_topic(JsonWriter& json, const TopicDescription& topic) {
   json.field("initial_ms", static_cast<int64_t>(c.queue.retry.initial.count()));
   char number[32];
   json.key("multiplier");
-  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(
-                                        number, sizeof number, "%.6g", c.queue.retry.multiplier))));
+  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(number, sizeof number, "%.6g",
+                                                                      c.queue.retry.multiplier))));
   json.field("max_ms", static_cast<int64_t>(c.queue.retry.maximum.count()));
   json.key("jitter");
-  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(
-                                        number, sizeof number, "%.6g", c.queue.retry.jitter))));
+  json.raw(std::string_view(number, static_cast<size_t>(std::snprintf(number, sizeof number, "%.6g",
+                                                                      c.queue.retry.jitter))));
   json.end_object();
   json.end_object();
   json.end_object();

@@ -73,9 +73,9 @@ void get_dlq(HttpExchange& exchange) {
     if (!exchange.query(name, &text, &malformed)) continue;
     uint64_t value = 0;
     if (malformed || !parse_decimal(text, max, &value)) {
-      exchange.respond_error(400, "bad_request",
-                             std::string(name) + " must be an integer from 0 to " +
-                                 std::to_string(max));
+      exchange.respond_error(
+          400, "bad_request",
+          std::string(name) + " must be an integer from 0 to " + std::to_string(max));
       return;
     }
     if (name == std::string_view("partition")) partition = value;
@@ -90,8 +90,7 @@ void get_dlq(HttpExchange& exchange) {
     return;
   }
   // Before the earliest offset (retention removed it) starts at the earliest.
-  const int64_t start =
-      std::max(from ? static_cast<int64_t>(*from) : 0, state->earliest_offset);
+  const int64_t start = std::max(from ? static_cast<int64_t>(*from) : 0, state->earliest_offset);
   std::vector<Record> records;
   if (limit > 0 && start < state->latest_offset) {
     Result<std::vector<Record>> read =
@@ -122,8 +121,8 @@ void get_dlq(HttpExchange& exchange) {
 
 void post_dlq_replay(HttpExchange& exchange) {
   const std::string_view text = exchange.request().body;
-  nlohmann::json doc = text.empty() ? nlohmann::json::object()
-                                    : nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json doc =
+      text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     exchange.respond_error(400, "bad_request", "the body must be a JSON object");
     return;
@@ -162,7 +161,9 @@ void post_dlq_replay(HttpExchange& exchange) {
   Engine* engine = &exchange.ctx().engine();
   const Completion completion = exchange.defer();
   exchange.ctx().offload(
-      [engine, outcome] { outcome->result.emplace(engine->replay_dlq(outcome->topic, outcome->filter)); },
+      [engine, outcome] {
+        outcome->result.emplace(engine->replay_dlq(outcome->topic, outcome->filter));
+      },
       [completion, outcome] {
         const Result<ReplayResult>& result = *outcome->result;
         if (!result.ok()) {

@@ -1,7 +1,8 @@
 // The HTTP API's handlers, one file per resource: topics_handler.cc, produce_handler.cc,
 // events_handler.cc (reads), keys_handler.cc, groups_handler.cc, queue_handler.cc,
-// dlq_handler.cc, requests_handler.cc, health_handler.cc (health and metrics). Each answers its exchange now or defers it (server/http/http_session.h); path
-// parameters are the exchange's param(0..2) in the order of the route (router.h).
+// dlq_handler.cc, requests_handler.cc, health_handler.cc (health and metrics). Each answers its
+// exchange now or defers it (server/http/http_session.h); path parameters are the exchange's
+// param(0..2) in the order of the route (router.h).
 //
 // Thread-safety: called on the session's shard thread.
 #pragma once

@@ -23,8 +23,8 @@
 #include "engine/idempotency_keys.h"
 #include "engine/shard.h"
 
-#include <nlohmann/json.hpp>
 #include <xxhash.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -215,23 +215,23 @@ class ProduceState {
       return;
     }
     std::string answer = std::to_string(status) + "\n" + body;
-    call.keys->finish_async(
-        call.scope, call.key, std::move(answer),
-        [shard = call.shard, completion = completion_, status,
-         body = std::move(body)](Result<void> recorded) mutable {
-          shard->post([completion, status, body = std::move(body), recorded] {
-            if (!recorded.ok()) {
-              // The events are stored but a repeat would not know: say so.
-              respond_engine_error(completion,
-                                   Error(recorded.code(), "the events were stored, but the "
-                                                          "answer for the idempotency key was "
-                                                          "not recorded: " +
-                                                              recorded.error().message()));
-              return;
-            }
-            respond_stored(completion, status, body, {});
-          });
-        });
+    call.keys->finish_async(call.scope, call.key, std::move(answer),
+                            [shard = call.shard, completion = completion_, status,
+                             body = std::move(body)](Result<void> recorded) mutable {
+                              shard->post([completion, status, body = std::move(body), recorded] {
+                                if (!recorded.ok()) {
+                                  // The events are stored but a repeat would not know: say so.
+                                  respond_engine_error(completion,
+                                                       Error(recorded.code(),
+                                                             "the events were stored, but the "
+                                                             "answer for the idempotency key was "
+                                                             "not recorded: " +
+                                                                 recorded.error().message()));
+                                  return;
+                                }
+                                respond_stored(completion, status, body, {});
+                              });
+                            });
   }
 
   Completion completion_;

@@ -9,8 +9,8 @@
 //
 // The shard thread never waits: the queue's async forms answer through the shard's task queue
 // (engine::Shard::post; the Shard outlives the server, and an answer checks that its session,
-// and so this shard's context, still exists before it touches them), and the first use of a queue on this shard makes its handle on the
-// worker thread (ShardContext::offload).
+// and so this shard's context, still exists before it touches them), and the first use of a queue
+// on this shard makes its handle on the worker thread (ShardContext::offload).
 #include "server/http/api_support.h"
 #include "server/http/handlers.h"
 #include "server/http/http_session.h"
@@ -69,8 +69,8 @@ void with_queue(HttpExchange& exchange, std::function<void(Queue&, const Complet
 }
 
 // A non-negative integer member of `body` no larger than `max`; `fallback` when absent.
-std::optional<std::string> read_count(const nlohmann::json& body, const char* name,
-                                      uint64_t max, std::optional<uint64_t>* out) {
+std::optional<std::string> read_count(const nlohmann::json& body, const char* name, uint64_t max,
+                                      std::optional<uint64_t>* out) {
   const auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::nullopt;
   if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
@@ -116,7 +116,8 @@ std::optional<std::string> read_refs(const nlohmann::json& body, std::vector<Loc
     if (offset == item.end() || !offset->is_number_integer() || offset->get<int64_t>() < 0) {
       return where + ".offset must be a non-negative integer";
     }
-    if (token == item.end() || !token->is_string() || token->get_ref<const std::string&>().empty()) {
+    if (token == item.end() || !token->is_string() ||
+        token->get_ref<const std::string&>().empty()) {
       return where + ".lock_token must be the token receive gave";
     }
     ref.partition = static_cast<int32_t>(partition->get<int64_t>());
@@ -194,43 +195,43 @@ void post_receive(HttpExchange& exchange) {
   if (lock_ms) lock = std::chrono::milliseconds(*lock_ms);
   ShardContext* ctx = &exchange.ctx();
   engine::Shard* shard = &ctx->shard();
-  with_queue(exchange, [ctx, shard, count, wait, lock](Queue& queue,
-                                                       const Completion& completion) {
-    queue.receive_async(
-        count, wait, lock,
-        [ctx, shard, completion, group = queue.group(),
-         topic = queue.topic()](Result<std::vector<QueuedEvent>> events) {
-          auto shared = std::make_shared<Result<std::vector<QueuedEvent>>>(std::move(events));
-          shard->post([ctx, completion, shared, group, topic] {
-            if (!completion.alive()) return;  // the events' locks run out: delivered again
-            if (!shared->ok()) {
-              // The topic went away: a new topic of that name gets a new queue.
-              if (shared->code() == Errc::not_found) ctx->drop_queue(group, topic);
-              respond_engine_error(completion, shared->error());
-              return;
-            }
-            uint64_t bytes = 0;
-            completion.respond(200, kJsonType, [&](std::string& out) {
-              JsonWriter json(out);
-              json.begin_object();
-              json.key("events");
-              json.begin_array();
-              for (const QueuedEvent& event : **shared) {
-                json.begin_object();
-                write_record_fields(json, event.record);
-                json.field("delivery_count", int64_t{event.delivery_count});
-                json.field("lock_token", event.lock_token);
-                json.field("lock_expires", event.lock_expires_ms);
-                json.end_object();
-                bytes += record_bytes(event.record);
-              }
-              json.end_array();
-              json.end_object();
-            });
-            ctx->metrics().fetched_events.add((*shared)->size());
-            ctx->metrics().fetched_bytes.add(bytes);
-          });
-        });
+  with_queue(exchange, [ctx, shard, count, wait, lock](Queue& queue, const Completion& completion) {
+    queue.receive_async(count, wait, lock,
+                        [ctx, shard, completion, group = queue.group(),
+                         topic = queue.topic()](Result<std::vector<QueuedEvent>> events) {
+                          auto shared =
+                              std::make_shared<Result<std::vector<QueuedEvent>>>(std::move(events));
+                          shard->post([ctx, completion, shared, group, topic] {
+                            if (!completion.alive())
+                              return;  // the events' locks run out: delivered again
+                            if (!shared->ok()) {
+                              // The topic went away: a new topic of that name gets a new queue.
+                              if (shared->code() == Errc::not_found) ctx->drop_queue(group, topic);
+                              respond_engine_error(completion, shared->error());
+                              return;
+                            }
+                            uint64_t bytes = 0;
+                            completion.respond(200, kJsonType, [&](std::string& out) {
+                              JsonWriter json(out);
+                              json.begin_object();
+                              json.key("events");
+                              json.begin_array();
+                              for (const QueuedEvent& event : **shared) {
+                                json.begin_object();
+                                write_record_fields(json, event.record);
+                                json.field("delivery_count", int64_t{event.delivery_count});
+                                json.field("lock_token", event.lock_token);
+                                json.field("lock_expires", event.lock_expires_ms);
+                                json.end_object();
+                                bytes += record_bytes(event.record);
+                              }
+                              json.end_array();
+                              json.end_object();
+                            });
+                            ctx->metrics().fetched_events.add((*shared)->size());
+                            ctx->metrics().fetched_bytes.add(bytes);
+                          });
+                        });
   });
 }
 

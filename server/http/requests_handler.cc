@@ -105,23 +105,23 @@ void post_request(HttpExchange& exchange) {
   Engine* engine = &exchange.ctx().engine();
   engine::Shard* shard = &exchange.ctx().shard();
   const Completion completion = exchange.defer();
-  engine->submit_request_async(
-      exchange.param(0), std::move(event),
-      [engine, shard, completion, wait_s](Result<RequestState> state) {
-        if (state.ok() && wait_s && *wait_s > 0) {
-          answer_when_done(shard, *engine, completion, state->id,
-                           std::chrono::seconds(*wait_s), true);
-          return;
-        }
-        auto shared = std::make_shared<Result<RequestState>>(std::move(state));
-        shard->post([completion, shared] {
-          if (!shared->ok()) {
-            respond_engine_error(completion, shared->error());
-            return;
-          }
-          respond_state(completion, 202, **shared);
-        });
-      });
+  engine->submit_request_async(exchange.param(0), std::move(event),
+                               [engine, shard, completion, wait_s](Result<RequestState> state) {
+                                 if (state.ok() && wait_s && *wait_s > 0) {
+                                   answer_when_done(shard, *engine, completion, state->id,
+                                                    std::chrono::seconds(*wait_s), true);
+                                   return;
+                                 }
+                                 auto shared =
+                                     std::make_shared<Result<RequestState>>(std::move(state));
+                                 shard->post([completion, shared] {
+                                   if (!shared->ok()) {
+                                     respond_engine_error(completion, shared->error());
+                                     return;
+                                   }
+                                   respond_state(completion, 202, **shared);
+                                 });
+                               });
 }
 
 void get_request(HttpExchange& exchange) {
@@ -139,8 +139,8 @@ void get_request(HttpExchange& exchange) {
     });
     return;
   }
-  answer_when_done(&exchange.ctx().shard(), engine, exchange.defer(), std::string(exchange.param(0)),
-                   std::chrono::seconds(*wait_s), false);
+  answer_when_done(&exchange.ctx().shard(), engine, exchange.defer(),
+                   std::string(exchange.param(0)), std::chrono::seconds(*wait_s), false);
 }
 
 namespace {
@@ -149,9 +149,9 @@ void finish(HttpExchange& exchange, bool completed) {
   const char* member = completed ? "result" : "error";
   const nlohmann::json doc = nlohmann::json::parse(exchange.request().body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains(member) || doc.size() != 1) {
-    exchange.respond_error(400, "bad_request",
-                           std::string("the body must be a JSON object {\"") + member +
-                               "\": any JSON value}");
+    exchange.respond_error(
+        400, "bad_request",
+        std::string("the body must be a JSON object {\"") + member + "\": any JSON value}");
     return;
   }
   std::string outcome = doc[member].dump();

@@ -68,8 +68,8 @@ TEST(RetryBackoffTest, UnitDrawsAreInRangeAndVary) {
 }
 
 TEST(LockTokenTest, RoundTripsAndRefusesAnythingElse) {
-  for (uint64_t token : {uint64_t{0}, uint64_t{1}, uint64_t{31}, uint64_t{0x123456789abcdefull},
-                         UINT64_MAX}) {
+  for (uint64_t token :
+       {uint64_t{0}, uint64_t{1}, uint64_t{31}, uint64_t{0x123456789abcdefull}, UINT64_MAX}) {
     const std::string text = lock_token_text(token);
     EXPECT_EQ(text.size(), kLockTokenChars);
     ASSERT_TRUE(parse_lock_token(text).has_value()) << text;

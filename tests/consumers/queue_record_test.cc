@@ -124,9 +124,9 @@ TEST(QueueRecordTest, UnknownVersionsTypesAndBrokenRulesAreRefused) {
             Errc::invalid_argument);
   EXPECT_EQ(encode_queue_record({"g", "t", AckRecord{}}).code(), Errc::invalid_argument);
   EXPECT_EQ(encode_queue_record({"g", "t", AckRecord{{{0, -1}}}}).code(), Errc::invalid_argument);
-  EXPECT_EQ(encode_queue_record({"g", "t", RetryRecord{std::string(5000, 'x'), {{0, 1, 5}}}})
-                .code(),
-            Errc::invalid_argument);
+  EXPECT_EQ(
+      encode_queue_record({"g", "t", RetryRecord{std::string(5000, 'x'), {{0, 1, 5}}}}).code(),
+      Errc::invalid_argument);
   DeliverRecord no_count;
   no_count.entries.push_back({0, 1, 0, 1, false, 0});
   EXPECT_EQ(encode_queue_value(no_count).code(), Errc::invalid_argument);

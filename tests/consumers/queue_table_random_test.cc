@@ -73,8 +73,8 @@ void run(uint64_t seed, bool key_order) {
         }
       }
       locked[at] = {d.token, d.lock_expires_ms, d.delivery_count};
-      deliver.entries.push_back({d.partition, d.offset, d.delivery_count, d.token, true,
-                                 d.key_hash});
+      deliver.entries.push_back(
+          {d.partition, d.offset, d.delivery_count, d.token, true, d.key_hash});
     }
     if (!deliver.entries.empty()) records.push_back(deliver);
   };

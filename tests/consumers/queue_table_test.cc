@@ -85,7 +85,7 @@ TEST(QueueTableTest, AckChecksTheLock) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(table.ack(0, 0, got[0].token + 1, kNow), LockCheck::lock_lost);
   EXPECT_EQ(table.ack(0, 0, got[0].token, kNow + kLock), LockCheck::lock_lost);  // ran out
-  EXPECT_EQ(table.ack(0, 5, got[0].token, kNow), LockCheck::not_found);         // never delivered
+  EXPECT_EQ(table.ack(0, 5, got[0].token, kNow), LockCheck::not_found);          // never delivered
   EXPECT_EQ(table.ack(2, 0, got[0].token, kNow), LockCheck::bad_partition);
   EXPECT_EQ(table.ack(-1, 0, got[0].token, kNow), LockCheck::bad_partition);
   EXPECT_EQ(table.ack(0, 0, got[0].token, kNow), LockCheck::ok);
@@ -116,9 +116,9 @@ TEST(QueueTableTest, NackWaitsForTheBackoffAndRedeliveriesComeFirst) {
   EXPECT_EQ(got[1].offset, 1);
   EXPECT_EQ(table.find(0, 0)->reason, "");  // a new delivery clears the last reason
   // Second retry: initial * 2.
-  EXPECT_EQ(table.nack(0, 0, got[0].token, kNow + 100, settings(5), "again", std::nullopt, &due,
-                       dead),
-            LockCheck::ok);
+  EXPECT_EQ(
+      table.nack(0, 0, got[0].token, kNow + 100, settings(5), "again", std::nullopt, &due, dead),
+      LockCheck::ok);
   EXPECT_EQ(due, kNow + 300);
   EXPECT_EQ(table.find(0, 0)->reason, "again");
   // A nack's own delay wins; zero is at once.
@@ -153,9 +153,9 @@ TEST(QueueTableTest, DeadLetterDecisionAtMaxDeliveriesByNackOrLockExpiry) {
   for (const auto& d : got)
     EXPECT_EQ(d.delivery_count, 2u);
   const QueueDelivery first = got[0].offset == 0 ? got[0] : got[1];
-  ASSERT_EQ(table.nack(0, 0, first.token, kNow + kLock, settings(2), "r2", std::nullopt, &due,
-                       dead),
-            LockCheck::ok);
+  ASSERT_EQ(
+      table.nack(0, 0, first.token, kNow + kLock, settings(2), "r2", std::nullopt, &due, dead),
+      LockCheck::ok);
   EXPECT_EQ(due, -1);
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].offset, 0);
@@ -202,9 +202,9 @@ TEST(QueueTableTest, KeyOrderHoldsALaterEventOfAKeyWhileAnEarlierIsPending) {
   // A nack keeps A's later events waiting through the retry.
   std::vector<DeadLetterDecision> dead;
   int64_t due = 0;
-  ASSERT_EQ(table.nack(0, 0, out[0].token, kNow, settings(10, 1000, true), "", int64_t{50}, &due,
-                       dead),
-            LockCheck::ok);
+  ASSERT_EQ(
+      table.nack(0, 0, out[0].token, kNow, settings(10, 1000, true), "", int64_t{50}, &due, dead),
+      LockCheck::ok);
   out.clear();
   table.take_ready(kNow, kLock, 100, out);
   EXPECT_TRUE(out.empty());

@@ -1,8 +1,8 @@
 // IdempotencyKeys through a real engine: first use, in progress, done (the first answer),
 // mismatch, abandon, scopes, the async finish, a restart (answers come back from
 // __idempotency, claims do not) and retention.
-#include "engine/engine_impl.h"
 #include "engine/idempotency_keys.h"
+#include "engine/engine_impl.h"
 #include "tests/engine/engine_test_env.h"
 
 #include <future>
@@ -64,9 +64,9 @@ TEST_F(IdempotencyKeysTest, AbandonLetsARepeatRunAgain) {
 TEST_F(IdempotencyKeysTest, FinishNeedsAClaimAndBoundedInputs) {
   EXPECT_EQ(keys().finish("orders", "never-claimed", "a").code(), Errc::invalid_argument);
   ASSERT_EQ(keys().begin("orders", "big", 1).claim, Claim::first);
-  EXPECT_EQ(keys().finish("orders", "big", std::string(IdempotencyKeys::kMaxAnswerBytes + 1, 'x'))
-                .code(),
-            Errc::invalid_argument);
+  EXPECT_EQ(
+      keys().finish("orders", "big", std::string(IdempotencyKeys::kMaxAnswerBytes + 1, 'x')).code(),
+      Errc::invalid_argument);
   // Still claimed: the caller may record a proper answer or abandon.
   EXPECT_EQ(keys().begin("orders", "big", 1).claim, Claim::in_progress);
   ASSERT_TRUE(keys().finish("orders", "big", "small").ok());

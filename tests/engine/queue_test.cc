@@ -78,8 +78,8 @@ class QueueTest : public ::testing::Test {
     std::vector<QueuedEvent> out;
     const auto until = Clock::now() + timeout;
     while (out.size() < count && Clock::now() < until) {
-      auto got = queue.receive(static_cast<uint32_t>(std::min<size_t>(count - out.size(), 10000)),
-                               100ms);
+      auto got =
+          queue.receive(static_cast<uint32_t>(std::min<size_t>(count - out.size(), 10000)), 100ms);
       EXPECT_TRUE(got.ok()) << got.error().to_string();
       if (!got.ok()) break;
       for (auto& e : *got)
@@ -432,8 +432,9 @@ TEST_F(QueueTest, AsyncReceiveWaitsForAppendsAndAsyncAckCompletes) {
   ASSERT_GE(events->size(), 1u);
   EXPECT_LT(Clock::now() - asked, 4s);  // woken by the append, not by the deadline
   std::promise<Result<std::vector<LockOutcome>>> acked;
-  queue.ack_async(refs_of(*events),
-                  [&](Result<std::vector<LockOutcome>> outcomes) { acked.set_value(std::move(outcomes)); });
+  queue.ack_async(refs_of(*events), [&](Result<std::vector<LockOutcome>> outcomes) {
+    acked.set_value(std::move(outcomes));
+  });
   auto outcomes = acked.get_future().get();
   ASSERT_TRUE(outcomes.ok());
   for (const auto& outcome : *outcomes)
@@ -523,10 +524,10 @@ TEST_F(QueueTest, TheTopicsQueuePolicySurvivesARestartAndApplies) {
     ASSERT_TRUE(got.ok());
     ASSERT_EQ(got->size(), 1u);
     EXPECT_EQ((*got)[0].delivery_count, n);
-    const int64_t lock_left = (*got)[0].lock_expires_ms -
-                              std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+    const int64_t lock_left =
+        (*got)[0].lock_expires_ms - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count();
     EXPECT_GT(lock_left, 3000);  // the topic's 5 s lock
     EXPECT_LE(lock_left, 5000);
     ASSERT_TRUE(queue.nack(refs_of(*got), {"no", std::nullopt}).ok());

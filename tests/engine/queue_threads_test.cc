@@ -37,7 +37,7 @@ TEST(QueueThreadsTest, ConcurrentReceiversNeverHoldTheSameEventAndHandleEachOnce
   options.durability = Durability::written;
 
   std::mutex mutex;
-  std::set<std::pair<int32_t, int64_t>> held;     // locked by some thread now
+  std::set<std::pair<int32_t, int64_t>> held;  // locked by some thread now
   std::map<std::pair<int32_t, int64_t>, int> acked;
   std::atomic<int> overlaps{0};
   std::atomic<int> nacked{0};

@@ -131,8 +131,8 @@ class CannedServer {
 // "HTTP/1.1 <status> X" with a JSON body and its Content-Length.
 inline std::string json_answer(int status, const std::string& body) {
   return "HTTP/1.1 " + std::to_string(status) +
-         " X\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
+         " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
 }
 
 }  // namespace sluice::testing

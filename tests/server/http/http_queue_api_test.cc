@@ -37,8 +37,9 @@ class HttpQueueApi : public HttpApiTest {
   static json refs(const json& events) {
     json out = json::array();
     for (const json& e : events) {
-      out.push_back(
-          {{"partition", e["partition"]}, {"offset", e["offset"]}, {"lock_token", e["lock_token"]}});
+      out.push_back({{"partition", e["partition"]},
+                     {"offset", e["offset"]},
+                     {"lock_token", e["lock_token"]}});
     }
     return out;
   }
@@ -79,8 +80,8 @@ TEST_F(HttpQueueApi, ReceiveAckAndNack) {
   // Ack two, nack one for immediate redelivery.
   json ack = json::array({refs(events)[0], refs(events)[1]});
   EXPECT_EQ(post_json("/v1/groups/workers/topics/jobs/ack", {{"events", ack}}, 200)["acked"], 2);
-  json nack = {{"events", json::array({refs(events)[2]})}, {"reason", "flaky"},
-               {"retry_after_ms", 0}};
+  json nack = {
+      {"events", json::array({refs(events)[2]})}, {"reason", "flaky"}, {"retry_after_ms", 0}};
   EXPECT_EQ(post_json("/v1/groups/workers/topics/jobs/nack", nack, 200)["nacked"], 1);
   json again = receive("workers", "jobs", 10, 2000);
   ASSERT_EQ(again.size(), 1u);
@@ -90,16 +91,16 @@ TEST_F(HttpQueueApi, ReceiveAckAndNack) {
 
   // The old token of a redelivered event no longer holds the lock; an acked event is not
   // locked by anyone.
-  json stale = post_json("/v1/groups/workers/topics/jobs/ack", {{"events", json::array({refs(events)[2]})}},
-                         409);
+  json stale = post_json("/v1/groups/workers/topics/jobs/ack",
+                         {{"events", json::array({refs(events)[2]})}}, 409);
   EXPECT_EQ(stale["acked"], 0);
   ASSERT_EQ(stale["failed"].size(), 1u);
   EXPECT_EQ(stale["failed"][0]["error"], "lock_lost");
   json twice = post_json("/v1/groups/workers/topics/jobs/ack",
                          {{"events", json::array({refs(events)[0]})}}, 409);
   EXPECT_EQ(twice["failed"][0]["offset"], events[0]["offset"]);
-  EXPECT_EQ(post_json("/v1/groups/workers/topics/jobs/ack", {{"events", refs(again)}}, 200)["acked"],
-            1);
+  EXPECT_EQ(
+      post_json("/v1/groups/workers/topics/jobs/ack", {{"events", refs(again)}}, 200)["acked"], 1);
 }
 
 TEST_F(HttpQueueApi, LongPollWakesOnProduce) {
@@ -145,9 +146,9 @@ TEST_F(HttpQueueApi, BadInput) {
 }
 
 TEST_F(HttpQueueApi, DeadLetterListAndReplay) {
-  const Response created = call(
-      "PUT", "/v1/topics/pay",
-      R"({"partitions": 1, "queue": {"max_deliveries": 2, "retry": {"initial_ms": 1}}})");
+  const Response created =
+      call("PUT", "/v1/topics/pay",
+           R"({"partitions": 1, "queue": {"max_deliveries": 2, "retry": {"initial_ms": 1}}})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.json()["queue"]["max_deliveries"], 2);
   produce("pay", json::array({{{"key", "k1"}, {"value", "charge"}}}));
@@ -248,13 +249,14 @@ TEST_F(HttpQueueApi, PreferWaitAnswersAsSoonAsTheOutcomeExists) {
             ASSERT_TRUE(engine_->fail_request(*header.value, "\"no stock\"").ok());
           }
         }
-        ASSERT_TRUE(queue->ack({{event.record.partition, event.record.offset, event.lock_token}})
-                        .ok());
+        ASSERT_TRUE(
+            queue->ack({{event.record.partition, event.record.offset, event.lock_token}}).ok());
       }
     }
   });
   const auto start = std::chrono::steady_clock::now();
-  const Response answered = call("POST", "/v1/topics/commands/requests", "x", "Prefer: wait=10\r\n");
+  const Response answered =
+      call("POST", "/v1/topics/commands/requests", "x", "Prefer: wait=10\r\n");
   const auto took = std::chrono::steady_clock::now() - start;
   stop = true;
   worker.join();
@@ -277,7 +279,8 @@ TEST_F(HttpQueueApi, PreferWaitAnswersAsSoonAsTheOutcomeExists) {
     ASSERT_TRUE(engine_->complete_request(id, "[1,2]").ok());
   });
   const auto start3 = std::chrono::steady_clock::now();
-  const Response waited = call("GET", "/v1/requests/" + id, "", "Prefer: respond-async, wait=20\r\n");
+  const Response waited =
+      call("GET", "/v1/requests/" + id, "", "Prefer: respond-async, wait=20\r\n");
   completer.join();
   EXPECT_LT(std::chrono::steady_clock::now() - start3, std::chrono::seconds(10));
   EXPECT_EQ(waited.status, 200);
@@ -286,8 +289,8 @@ TEST_F(HttpQueueApi, PreferWaitAnswersAsSoonAsTheOutcomeExists) {
 }
 
 TEST_F(HttpQueueApi, DeadLetteredRequest) {
-  const Response created = call("PUT", "/v1/topics/cmd",
-                                R"({"partitions": 1, "queue": {"max_deliveries": 1}})");
+  const Response created =
+      call("PUT", "/v1/topics/cmd", R"({"partitions": 1, "queue": {"max_deliveries": 1}})");
   ASSERT_EQ(created.status, 201) << created.body;
   const Response accepted = call("POST", "/v1/topics/cmd/requests", "work");
   ASSERT_EQ(accepted.status, 202);
@@ -319,9 +322,9 @@ TEST_F(HttpQueueApi, IdempotencyKeyRepeatsTheFirstAnswer) {
                  "Idempotency-Key: k-1\r\n")
                 .status,
             422);
-  EXPECT_EQ(call("POST", "/v1/topics/pay/events?acks=synced", body, "Idempotency-Key: k-2\r\n")
-                .status,
-            200);
+  EXPECT_EQ(
+      call("POST", "/v1/topics/pay/events?acks=synced", body, "Idempotency-Key: k-2\r\n").status,
+      200);
   EXPECT_EQ(engine_->partition_state("pay", 0)->latest_offset, 4);
   EXPECT_EQ(call("POST", "/v1/topics/pay/events", body,
                  "Idempotency-Key: " + std::string(300, 'x') + "\r\n")
