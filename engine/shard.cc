@@ -7,12 +7,18 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+
 namespace sluice::engine {
 namespace {
 
-// Rounds without work before a parking shard sleeps (each round polls the ring once): about
-// 50 us, see kSpinBeforePark.
-constexpr uint32_t kIdleRoundsBeforeSleep = 2000;
+// A parking shard spins at most kSpinBeforePark (the Doorbell's budget) after its last work,
+// and only while the recent gaps between its works were shorter than that; while it spins it
+// reads the clock every kRoundsPerClockRead idle rounds, when it also yields the core.
+constexpr uint32_t kRoundsPerClockRead = 8;
+// An idle period counts at most this much in the typical gap, so that one long pause does not
+// keep a shard from spinning once steady traffic resumes.
+constexpr std::chrono::nanoseconds kMaxGapCounted = std::chrono::milliseconds(1);
 // The longest sleep: a lost wake-up (which the protocol rules out) would cost no more.
 constexpr std::chrono::milliseconds kMaxSleep{100};
 // Batches taken from one channel per round, so that one busy producer cannot starve the rest.
@@ -99,6 +105,7 @@ void Shard::loop() {
       if (std::chrono::steady_clock::now() >= next_retention_) apply_retention();
     }
     if (work > 0) {
+      if (idle_rounds > 0 && options_.wait == WaitStrategy::park) end_idle();
       idle_rounds = 0;
       continue;
     }
@@ -109,12 +116,26 @@ void Shard::loop() {
 }
 
 void Shard::idle(uint32_t idle_rounds) {
-  if (options_.wait == WaitStrategy::spin || idle_rounds < kIdleRoundsBeforeSleep) {
-    if ((idle_rounds & 7) == 0) {
+  if (options_.wait == WaitStrategy::spin) {
+    if ((idle_rounds % kRoundsPerClockRead) == 0) {
       std::this_thread::yield();
     } else {
       _mm_pause();
     }
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  if (idle_rounds == 1) {
+    idle_since_ = Clock::now();
+    // Spin only while work has been coming in gaps shorter than the budget: with longer gaps
+    // the spin would end in a sleep anyway, and on shared cores it takes the time slices of
+    // the threads that make the work (a client on the same machine).
+    if (typical_gap_ < kSpinBeforePark) return;
+  } else if ((idle_rounds % kRoundsPerClockRead) != 0) {
+    _mm_pause();
+    return;
+  } else if (Clock::now() - idle_since_ < kSpinBeforePark) {
+    std::this_thread::yield();
     return;
   }
   sleeping_.store(1, std::memory_order_seq_cst);
@@ -123,6 +144,14 @@ void Shard::idle(uint32_t idle_rounds) {
     fs_->poll(std::chrono::duration_cast<std::chrono::microseconds>(kMaxSleep));
   }
   sleeping_.store(0, std::memory_order_relaxed);
+  sleeps_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Shard::end_idle() {
+  // An exponential average over about the last 8 idle periods (spin or sleep).
+  const auto gap = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - idle_since_);
+  typical_gap_ += (std::min(gap, kMaxGapCounted) - typical_gap_) / 8;
 }
 
 bool Shard::input_pending() const {

@@ -6,13 +6,15 @@
 // The loop: run tasks, drain the channels (appending each batch; a batch whose partition tail is
 // full waits, and its channel with it, until writes free room), poll the ring (write and sync
 // completions fire the producers' completions), apply retention now and then. Out of work, it
-// waits as its WaitStrategy says: spin, or spin briefly and then sleep in the ring's poll,
-// which ends on an I/O completion or on wake() from a producer or a task poster.
+// waits as its WaitStrategy says: spin, or park: spin at most kSpinBeforePark (doorbell.h), and
+// only while work has recently been arriving in shorter gaps than that, then sleep in the
+// ring's poll, which ends on an I/O completion or on wake() from a producer or a task poster.
 //
 // Thread-safety: post(), run(), wake() and add_channel() from any thread; the rest from the
 // shard's own thread (tasks run there).
 #pragma once
 
+#include "engine/doorbell.h"
 #include "engine/produce_batch.h"
 #include "engine/shard_service.h"
 #include "engine/topic.h"
@@ -76,6 +78,8 @@ class Shard {
   // gauge for /metrics), and the number of those rings.
   uint64_t ring_backlog() const { return ring_backlog_.load(std::memory_order_relaxed); }
   uint64_t ring_count() const { return ring_count_.load(std::memory_order_relaxed); }
+  // Times a parking shard went to sleep in its ring's poll (relaxed: a count, any thread).
+  uint64_t sleeps() const { return sleeps_.load(std::memory_order_relaxed); }
   void detach(ShardService* service);
 
   // ---- Shard thread only ----
@@ -98,6 +102,7 @@ class Shard {
   void apply_retention();
   bool input_pending() const;
   void idle(uint32_t idle_rounds);
+  void end_idle();
   void close_all();
 
   Options options_;
@@ -113,6 +118,11 @@ class Shard {
   std::vector<std::shared_ptr<PartitionSlot>> slots_;     // shard thread
   std::vector<ShardService*> services_;                   // shard thread
   std::chrono::steady_clock::time_point next_retention_;  // shard thread
+  std::chrono::steady_clock::time_point idle_since_;      // shard thread: its last work
+  // Shard thread: an average of its recent idle periods (from the end of one work to the start
+  // of the next), which decides whether it spins before it sleeps.
+  std::chrono::nanoseconds typical_gap_{0};
+  std::atomic<uint64_t> sleeps_{0};  // relaxed: a count for tests and gauges
   // 1 (seq_cst) while the shard sleeps in poll; wake() reads it with a seq_cst
   // read-modify-write after its caller's push, so one of them sees the other.
   std::atomic<uint32_t> sleeping_{0};
