@@ -372,7 +372,9 @@ void RequestBook::timer() {
     std::vector<std::pair<Done, Result<RequestState>>> answers;
     const SteadyTime now = std::chrono::steady_clock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-      const auto [id, ticket] = deadlines_.begin()->second;
+      // (Not a structured binding: the lambda below captures the ticket.)
+      const std::string id = deadlines_.begin()->second.first;
+      const auto ticket = deadlines_.begin()->second.second;
       deadlines_.erase(deadlines_.begin());
       auto w = waiters_.find(id);
       SLUICE_ASSERT(w != waiters_.end());
