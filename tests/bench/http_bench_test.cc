@@ -25,12 +25,7 @@ class HttpBenchTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
     std::string output;
-    server_ =
-        ServerProcess::start(ServerProcess::bin("sluiced") + " --data-dir " + dir_->file("data") +
-                                 " --kafka-listen 127.0.0.1:0 --http-listen 127.0.0.1:0"
-                                 " --shards 2",
-                             "sluiced: Kafka on", &output)
-            .release();
+    server_ = ServerProcess::start_sluiced(dir_->file("data"), &output).release();
     ASSERT_NE(server_, nullptr) << output;
     url_ = "http://127.0.0.1:" + std::to_string(server_->port_after("HTTP on 127.0.0.1:"));
   }

@@ -80,6 +80,16 @@ class ServerProcess {
     return port.ok() ? *port : 0;
   }
 
+  // sluiced with 2 shards on ephemeral Kafka and HTTP ports of 127.0.0.1, its data in
+  // `data_dir`; find the ports with port_after("Kafka on 127.0.0.1:") and
+  // port_after("HTTP on 127.0.0.1:").
+  static std::unique_ptr<ServerProcess> start_sluiced(const std::string& data_dir,
+                                                      std::string* output) {
+    return start(bin("sluiced") + " --data-dir " + data_dir +
+                     " --kafka-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --shards 2",
+                 "sluiced: Kafka on", output);
+  }
+
   // $SLUICE_BIN_DIR/<program>.
   static std::string bin(const std::string& program) {
     const char* dir = std::getenv("SLUICE_BIN_DIR");
