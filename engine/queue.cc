@@ -83,30 +83,47 @@ struct Queue::Impl {
     return {};
   }
 
-  Result<Work> begin_ack(const std::vector<LockRef>& refs) {
-    SLUICE_TRY(check_refs(refs, "ack"));
-    Work work;
-    work.outcomes.reserve(refs.size());
-    consumers::AckRecord body;
-    const int64_t now = engine::queue_wall_ms();
-    std::lock_guard lock(state->mutex);
+  // With the state's mutex held: runs `check` on each ref with its parsed token and collects
+  // the outcomes (a malformed token is invalid_argument without a check); not_found when the
+  // topic was deleted.
+  template <typename Check>
+  Result<void> check_each(const std::vector<LockRef>& refs, Work& work, Check&& check) {
     if (state->forgotten)
       return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
+    work.outcomes.reserve(refs.size());
     for (const LockRef& ref : refs) {
       const std::optional<uint64_t> token = consumers::parse_lock_token(ref.lock_token);
       if (!token) {
         work.outcomes.push_back({ref, invalid("lock token '" + ref.lock_token + "' is malformed")});
         continue;
       }
-      const consumers::LockCheck check = state->table.ack(ref.partition, ref.offset, *token, now);
+      work.outcomes.push_back({ref, outcome(check(ref, *token), *state, ref)});
+    }
+    return {};
+  }
+
+  // With the state's mutex held: appends the record of the changes (when there are any).
+  template <typename Body>
+  Result<void> write_changes(const Body& body, bool any, Work& work) {
+    if (!any) return {};
+    Result<engine::PendingRecord> record = queues().write(*state, body, options.durability);
+    if (!record.ok()) return std::move(record).error();
+    work.record = std::move(*record);
+    return {};
+  }
+
+  Result<Work> begin_ack(const std::vector<LockRef>& refs) {
+    SLUICE_TRY(check_refs(refs, "ack"));
+    Work work;
+    consumers::AckRecord body;
+    const int64_t now = engine::queue_wall_ms();
+    std::lock_guard lock(state->mutex);
+    SLUICE_TRY(check_each(refs, work, [&](const LockRef& ref, uint64_t token) {
+      const consumers::LockCheck check = state->table.ack(ref.partition, ref.offset, token, now);
       if (check == consumers::LockCheck::ok) body.events.push_back({ref.partition, ref.offset});
-      work.outcomes.push_back({ref, outcome(check, *state, ref)});
-    }
-    if (!body.events.empty()) {
-      Result<engine::PendingRecord> record = queues().write(*state, body, options.durability);
-      if (!record.ok()) return std::move(record).error();
-      work.record = std::move(*record);
-    }
+      return check;
+    }));
+    SLUICE_TRY(write_changes(body, !body.events.empty(), work));
     return work;
   }
 
@@ -132,30 +149,19 @@ struct Queue::Impl {
     int64_t earliest_due = INT64_MAX;
     const int64_t now = engine::queue_wall_ms();
     std::lock_guard lock(state->mutex);
-    if (state->forgotten)
-      return Error(Errc::not_found, "topic " + state->source->name + " was deleted");
-    for (const LockRef& ref : refs) {
-      const std::optional<uint64_t> token = consumers::parse_lock_token(ref.lock_token);
-      if (!token) {
-        work.outcomes.push_back({ref, invalid("lock token '" + ref.lock_token + "' is malformed")});
-        continue;
-      }
+    SLUICE_TRY(check_each(refs, work, [&](const LockRef& ref, uint64_t token) {
       int64_t due = 0;
       const consumers::LockCheck check =
-          state->table.nack(ref.partition, ref.offset, *token, now, settings, nack.reason,
+          state->table.nack(ref.partition, ref.offset, token, now, settings, nack.reason,
                             retry_after, &due, work.dead);
       if (check == consumers::LockCheck::ok && due >= 0) {
         body.entries.push_back({ref.partition, ref.offset, due});
         ready_now = ready_now || due <= now;
         earliest_due = std::min(earliest_due, due);
       }
-      work.outcomes.push_back({ref, outcome(check, *state, ref)});
-    }
-    if (!body.entries.empty()) {
-      Result<engine::PendingRecord> record = queues().write(*state, body, options.durability);
-      if (!record.ok()) return std::move(record).error();
-      work.record = std::move(*record);
-    }
+      return check;
+    }));
+    SLUICE_TRY(write_changes(body, !body.entries.empty(), work));
     if (ready_now) {
       queues().kick();  // a waiting receive can have them at once
     } else if (earliest_due != INT64_MAX) {
