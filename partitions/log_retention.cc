@@ -1,8 +1,12 @@
-// PartitionLog: rolling to a new segment, and retention by bytes and by time. Retention
-// deletes whole sealed segments from the oldest; the active segment always stays.
+// PartitionLog: rolling to a new segment, retention by bytes and by time, and deleting the
+// segments below an offset (delete_segments_before, for logs compacted by a snapshot of their
+// own state). Both delete whole sealed segments from the oldest; the active segment always
+// stays.
 #include "io/assert.h"
 #include "io/logger.h"
 #include "partitions/partition_log_impl.h"
+
+#include <string>
 
 namespace sluice::partitions {
 
@@ -42,13 +46,27 @@ Result<uint32_t> PartitionLog::Impl::apply_retention() {
     // Its producer batches must stay known after it is gone: a snapshot that failed at its seal
     // gets another attempt (and retention goes on regardless, as a full disk may be why).
     write_kept_snapshot(*segments.front());
-    SLUICE_TRY(delete_oldest_segment());
+    SLUICE_TRY(delete_oldest_segment("retention"));
     ++deleted;
   }
   return deleted;
 }
 
-Result<void> PartitionLog::Impl::delete_oldest_segment() {
+Result<uint32_t> PartitionLog::Impl::delete_segments_before(int64_t offset) {
+  if (failure) return Error(Errc::closed, "partition " + dir + " failed: " + failure->message());
+  SLUICE_ASSERT(offset <= next_offset);
+  uint32_t deleted = 0;
+  while (segments.size() > 1 && segments.front()->sealed &&
+         segments.front()->next_offset <= offset) {
+    SLUICE_ASSERT(segments.front()->base_offset < segments[1]->base_offset);
+    write_kept_snapshot(*segments.front());
+    SLUICE_TRY(delete_oldest_segment("compaction"));
+    ++deleted;
+  }
+  return deleted;
+}
+
+Result<void> PartitionLog::Impl::delete_oldest_segment(std::string_view why) {
   Segment& oldest = *segments.front();
   SLUICE_ASSERT(oldest.sealed && segments.size() > 1);
   close_segment_files(oldest);
@@ -72,8 +90,8 @@ Result<void> PartitionLog::Impl::delete_oldest_segment() {
   (void)fs.remove_file(index_path);
   (void)fs.remove_file(time_index_path);
   if (!removed.ok() && removed.code() != Errc::not_found) return removed;
-  log_line(LogLevel::info, log_path + ": deleted by retention; the log now starts at offset " +
-                               std::to_string(start_offset));
+  log_line(LogLevel::info, log_path + ": deleted by " + std::string(why) +
+                               "; the log now starts at offset " + std::to_string(start_offset));
   return fs.sync_directory(dir);
 }
 

@@ -530,6 +530,20 @@ std::shared_ptr<LogReader> PartitionLog::reader() const {
 Result<uint32_t> PartitionLog::apply_retention() {
   return impl_->apply_retention();
 }
+Result<uint32_t> PartitionLog::delete_segments_before(int64_t offset) {
+  return impl_->delete_segments_before(offset);
+}
+Result<void> PartitionLog::roll() {
+  Impl& log = *impl_;
+  if (log.failure)
+    return Error(Errc::closed, "partition " + log.dir + " failed: " + log.failure->message());
+  // A rollback cuts only the active segment: no roll until it is done.
+  if (log.rollback) {
+    return Error(Errc::would_block, "partition " + log.dir + " is dropping unwritten appends");
+  }
+  if (log.active().empty()) return {};
+  return log.roll();
+}
 int64_t PartitionLog::start_offset() const {
   return impl_->start_offset;
 }

@@ -168,6 +168,19 @@ class PartitionLog {
   // Deletes whole segments past the retention limits (never the active one) and rolls an
   // active segment older than segment_ms. Returns how many segments were deleted.
   Result<uint32_t> apply_retention();
+  // Moves the log start up towards `offset`: deletes, from the oldest, every sealed segment
+  // whose records are all below `offset` (its next offset <= `offset`), never the active one,
+  // the same way retention does (start_offset moves before the files go; a reader that began
+  // before keeps its open view). A segment not sealed yet (its last writes or syncs still in
+  // flight) stops the walk: call again later. Returns how many segments were deleted. For
+  // logs that keep a snapshot of their own state (the engine's internal topics), once the
+  // snapshot from `offset` on is synced. Errors: closed (the log failed), the I/O errors of
+  // removing the files (the segment is gone from the log either way).
+  Result<uint32_t> delete_segments_before(int64_t offset);
+  // Rolls to a new active segment now when the active one holds any batch (nothing to do
+  // otherwise), so that what it holds can be deleted once it is sealed. Errors: those of
+  // creating a segment (no_space, io_error), closed.
+  Result<void> roll();
 
   // Reads from any thread (log_reader.h); the same object for the log's whole life, and valid
   // after it.

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::partitions {
@@ -179,7 +180,9 @@ struct PartitionLog::Impl {
   // log_retention.cc
   Result<uint32_t> apply_retention();
   Result<void> roll();
-  Result<void> delete_oldest_segment();
+  Result<uint32_t> delete_segments_before(int64_t offset);
+  // `why` ends the log line ("retention", "compaction").
+  Result<void> delete_oldest_segment(std::string_view why);
 };
 
 }  // namespace sluice::partitions
