@@ -4,8 +4,8 @@
 # embedder needs (engine, consumers, partitions, io). One archive keeps the package small:
 # the layer targets, their internal include paths and their build-only dependencies (Boost's
 # headers, the warning flags) stay out of the installed interface, which is only
-# <prefix>/include (<sluice/...>) and the libraries the objects call: liburing, libxxhash and
-# Threads. Inside the tree, sluice::sluice is an ALIAS of the same target.
+# <prefix>/include (<sluice/...>) and the libraries the objects call: liburing, libxxhash,
+# the compression codecs (zlib, snappy, lz4, zstd) and Threads. Inside the tree, sluice::sluice is an ALIAS of the same target.
 #
 # `cmake --install <build> --prefix P` installs:
 #   P/include/sluice/*.h                         the public headers
@@ -28,7 +28,7 @@ target_include_directories(sluice_library INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_link_libraries(sluice_library INTERFACE PkgConfig::LIBURING PkgConfig::XXHASH
-                      Threads::Threads)
+                      ZLIB::ZLIB PkgConfig::SNAPPY PkgConfig::LZ4 PkgConfig::ZSTD Threads::Threads)
 target_compile_features(sluice_library INTERFACE cxx_std_20)
 add_library(sluice::sluice ALIAS sluice_library)
 

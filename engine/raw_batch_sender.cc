@@ -28,11 +28,21 @@ Error corrupt(const std::string& why) {
   return Error(Errc::corruption, "record batch: " + why);
 }
 
-// The keys of an uncompressed batch, as (offset delta, hash) for the shard's KeyIndex.
+// A sender keeps a scratch buffer of this size at most between batches.
+constexpr size_t kScratchBytesKept = size_t{4} << 20;
+
+// The keys of a batch, as (offset delta, hash) for the shard's KeyIndex. A compressed batch is
+// decompressed into `scratch` first.
 Result<void> hash_keys(std::span<const std::byte> bytes, const partitions::BatchHeader& header,
+                       std::vector<std::byte>& scratch,
                        std::vector<std::pair<int32_t, uint64_t>>& out) {
-  auto records = partitions::decode_records(bytes);
-  if (!records.ok()) return corrupt(records.error().message());
+  auto records = partitions::decode_records(bytes, scratch);
+  if (!records.ok()) {
+    if (records.code() == Errc::too_large) {
+      return Error(Errc::too_large, "record batch: " + records.error().message());
+    }
+    return corrupt(records.error().message());
+  }
   for (const partitions::RecordView& record : *records) {
     if (!record.key) continue;
     out.emplace_back(static_cast<int32_t>(record.offset - header.base_offset),
@@ -166,8 +176,10 @@ Result<void> RawBatchSender::send_batch(std::string_view topic_name, int32_t par
   }
 
   RawBatch* batch = acquire_batch();
-  if (slot->keyed && h.compression() == partitions::Compression::none) {
-    auto hashed = hash_keys(kafka_batch, h, batch->key_hashes);
+  if (slot->keyed) {
+    // Here, on the sender's thread, rather than on the shard: the shard only puts the hashes.
+    auto hashed = hash_keys(kafka_batch, h, scratch_, batch->key_hashes);
+    if (scratch_.capacity() > kScratchBytesKept) std::vector<std::byte>().swap(scratch_);
     if (!hashed.ok()) {
       release_batch(batch);
       return hashed;

@@ -25,10 +25,12 @@
 //   the order of one producer's batches to a partition by retrying it before any later one (a
 //   later batch that goes first is out of sequence).
 //
-// Keyed topics: the keys of an uncompressed batch are hashed here and indexed by the shard, as
-// a Producer's are (a batch whose records do not decode is refused: corruption). A compressed
-// batch's records are not read (sluice never decompresses), so its keys are not indexed and
-// Engine::latest does not see them.
+// Keyed topics: the keys of a batch are hashed here and indexed by the shard, as a Producer's
+// are (a batch whose records do not decode is refused: corruption). A compressed batch is
+// decompressed for that into a scratch buffer of the sender's (and still stored compressed);
+// a stream that does not decode is corruption, one that decompresses past
+// partitions::kMaxDecompressedBatchBytes too_large. Batches to topics that are not keyed are
+// never decompressed here.
 //
 // Durability is per batch (Kafka acks 0, 1 and -1 are none, written and synced), and one sender
 // may mix them. The callback runs on the sender's thread from poll(), once the batch reached
@@ -123,6 +125,9 @@ class RawBatchSender {
   std::map<std::string, std::shared_ptr<Topic>, std::less<>> topics_;
   uint64_t in_flight_bytes_ = 0;
   uint64_t idle_copy_bytes_ = 0;  // capacity of the free batches' copy buffers
+  // A keyed topic's compressed batch is decompressed here to hash its keys; freed after a batch
+  // that needed more than kScratchBytesKept.
+  std::vector<std::byte> scratch_;
   bool in_callback_ = false;
 };
 

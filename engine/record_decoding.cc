@@ -33,6 +33,7 @@ Result<DecodeProgress> decode_into(std::string_view topic, int32_t partition,
                                    std::span<const std::byte> batches, int64_t from_offset,
                                    uint32_t max_records, std::vector<Record>& out) {
   DecodeProgress progress;
+  std::vector<std::byte> scratch;
   size_t pos = 0;
   while (pos < batches.size() && progress.records < max_records) {
     Result<partitions::BatchHeader> header = partitions::decode_batch_header(batches.subspan(pos));
@@ -49,12 +50,10 @@ Result<DecodeProgress> decode_into(std::string_view topic, int32_t partition,
       progress.next_offset = header->last_offset() + 1;
       continue;
     }
-    if (header->compression() != partitions::Compression::none) {
-      return Error(Errc::unsupported, "batch at offset " + std::to_string(header->base_offset) +
-                                          " is compressed; sluice serves it to Kafka clients "
-                                          "unchanged but cannot decode it");
-    }
-    Result<std::vector<partitions::RecordView>> records = partitions::decode_records(batch);
+    // An uncompressed batch is decoded in place; a compressed one is decompressed into
+    // `scratch`, which allocates only when the first compressed batch comes.
+    Result<std::vector<partitions::RecordView>> records =
+        partitions::decode_records(batch, scratch);
     if (!records.ok()) return std::move(records).error();
     for (const auto& view : *records) {
       if (view.offset < from_offset) continue;

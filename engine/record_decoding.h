@@ -22,8 +22,10 @@ struct DecodeProgress {
 
 // Appends to `out` the records of `batches` whose offset is >= from_offset, at most
 // max_records. Control batches (transaction markers) are skipped but move next_offset past
-// them. Errors: corruption (a malformed batch or record), unsupported (a compressed batch:
-// sluice stores and serves those unchanged but does not decode them).
+// them. Compressed batches (gzip, snappy, lz4, zstd) are decompressed into a buffer of the
+// call's own, then decoded like the others; uncompressed batches are decoded in place.
+// Errors: corruption (a malformed batch, record or compressed stream), too_large (a batch that
+// decompresses to more than partitions::kMaxDecompressedBatchBytes).
 Result<DecodeProgress> decode_into(std::string_view topic, int32_t partition,
                                    std::span<const std::byte> batches, int64_t from_offset,
                                    uint32_t max_records, std::vector<Record>& out);

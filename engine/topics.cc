@@ -13,7 +13,11 @@ namespace sluice {
 namespace {
 
 // Rebuilds a keyed partition's index from every batch it holds (shard thread, at open).
+// Compressed batches are decompressed to read their keys. One whose stream does not decode is
+// skipped rather than failing the open: its CRC held, and earlier versions of sluice stored
+// compressed batches unread, even in keyed topics. Readers of it get the decoding error.
 Result<void> rebuild_keys(partitions::PartitionLog& log, partitions::KeyIndex& keys) {
+  std::vector<std::byte> scratch;
   int64_t offset = log.start_offset();
   while (offset < log.next_offset()) {
     Result<partitions::ReadResult> read = log.read(offset, 4u << 20);
@@ -24,8 +28,10 @@ Result<void> rebuild_keys(partitions::PartitionLog& log, partitions::KeyIndex& k
           partitions::decode_batch_header(std::span(read->bytes).subspan(pos));
       if (!header.ok()) return std::move(header).error();
       const auto batch = std::span(read->bytes).subspan(pos, header->total_bytes());
-      Result<partitions::BatchKeys> indexed = partitions::index_batch_keys(batch, keys);
-      if (!indexed.ok()) return std::move(indexed).error();
+      Result<partitions::BatchKeys> indexed = partitions::index_batch_keys(batch, keys, scratch);
+      if (!indexed.ok() && header->compression() == partitions::Compression::none) {
+        return std::move(indexed).error();
+      }
       pos += header->total_bytes();
     }
     offset = read->next_offset;

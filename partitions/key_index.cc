@@ -151,16 +151,14 @@ size_t KeyIndex::capacity() const {
   return table_.load(std::memory_order_relaxed)->capacity;
 }
 
-Result<BatchKeys> index_batch_keys(std::span<const std::byte> batch, KeyIndex& index) {
+Result<BatchKeys> index_batch_keys(std::span<const std::byte> batch, KeyIndex& index,
+                                   std::vector<std::byte>& scratch) {
   auto header = decode_batch_header(batch);
   if (!header.ok()) return std::move(header).error();
   BatchKeys out;
-  if (header->compression() != Compression::none) {
-    out.compressed = true;
-    return out;
-  }
   if (header->control()) return out;
-  auto records = decode_records(batch);
+  out.compressed = header->compression() != Compression::none;
+  auto records = decode_records(batch, scratch);
   if (!records.ok()) return std::move(records).error();
   for (const RecordView& record : *records) {
     if (!record.key) continue;

@@ -102,18 +102,20 @@ class KeyIndex {
 // What index_batch_keys did with one batch.
 struct BatchKeys {
   uint32_t keyed_records = 0;  // records with a key (null keys are not indexed)
-  bool compressed = false;     // the batch is compressed: nothing was indexed
+  bool compressed = false;     // the batch was compressed (and decompressed to read its keys)
 };
 
-// Puts hash -> offset for every keyed record of an uncompressed batch, in order, so the last
-// record of a key wins. Owner thread of `index` only. The batch must carry its final base
-// offset (call it after the log assigned offsets) and should have passed validate_batch.
+// Puts hash -> offset for every keyed record of a batch, in order, so the last record of a key
+// wins. Owner thread of `index` only. The batch must carry its final base offset (call it after
+// the log assigned offsets) and should have passed validate_batch.
 //
-// Compressed batches are skipped (BatchKeys::compressed): their records cannot be read
-// without decompressing the whole batch, which the log never does. A keyed topic's latest()
-// therefore misses keys that only arrived in compressed batches. Control batches (transaction
-// markers) carry no user keys and are skipped too. Errc::corruption when the records do not
-// decode; the index is then unchanged (every record is decoded before the first put).
-Result<BatchKeys> index_batch_keys(std::span<const std::byte> batch, KeyIndex& index);
+// A compressed batch is decompressed into `scratch` (see decode_records; the log itself stores
+// it compressed), so keys that arrived in compressed batches are found by latest() too. Control
+// batches (transaction markers) carry no user keys and are skipped. Errc::corruption when the
+// records (or the compressed stream) do not decode, too_large when the batch decompresses past
+// kMaxDecompressedBatchBytes; the index is then unchanged (every record is decoded before the
+// first put).
+Result<BatchKeys> index_batch_keys(std::span<const std::byte> batch, KeyIndex& index,
+                                   std::vector<std::byte>& scratch);
 
 }  // namespace sluice::partitions

@@ -59,8 +59,8 @@ class LogReader {
   // The same into `out` (cleared first): once its capacity suffices, nothing is allocated. For
   // consumers that poll in a loop.
   Result<ReadInfo> read_into(int64_t offset, uint64_t max_bytes, std::vector<std::byte>& out) const;
-  // The first offset whose record timestamp is >= timestamp_ms (a compressed batch answers
-  // with its base offset), among published batches; the high watermark when there is none.
+  // The first offset whose record timestamp is >= timestamp_ms, among published batches
+  // (compressed ones are decompressed to find it); the high watermark when there is none.
   Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
 
   // Acquire loads: the next offset to be assigned (everything below it is readable), and the

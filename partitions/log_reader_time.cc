@@ -16,11 +16,17 @@ namespace {
 Result<int64_t> first_in_batch(SegmentSource& source, uint64_t pos, const BatchHeader& header,
                                int64_t timestamp_ms, int64_t from) {
   if (header.max_timestamp < timestamp_ms) return int64_t{-1};
-  if (header.compression() != Compression::none) return std::max(header.base_offset, from);
   std::vector<std::byte> bytes(header.total_bytes());
   SLUICE_TRY(source.read(pos, bytes));
   if (!batch_crc_ok(bytes)) return corrupt_at(source.view(), pos, "batch failed its CRC");
-  auto records = decode_records(bytes);
+  // A compressed batch is decompressed: the answer is the exact record, as for the others. One
+  // whose stream does not decode (its CRC held: the producer sent it so) answers with its first
+  // offset, the best a Kafka client that reads it whole can use.
+  std::vector<std::byte> scratch;
+  auto records = decode_records(bytes, scratch);
+  if (!records.ok() && header.compression() != Compression::none) {
+    return std::max(header.base_offset, from);
+  }
   if (!records.ok()) return std::move(records).error();
   for (const RecordView& record : *records) {
     if (record.offset >= from && record.timestamp >= timestamp_ms) return record.offset;

@@ -167,13 +167,13 @@ Result<BatchHeader> validate_batch(std::span<const std::byte> batch) {
 
 namespace {
 
-// Reads the records section of one batch, checking every step against its end.
+// Reads the records section of one batch, checking every step against its end: the bytes
+// from `start` to the end of `data` (the batch itself from byte 61, or a decompressed records
+// section from byte 0).
 class RecordReader {
  public:
-  RecordReader(std::span<const std::byte> batch, const BatchHeader& header)
-      : data_(batch.first(static_cast<size_t>(header.total_bytes()))),
-        pos_(kBatchHeaderBytes),
-        header_(header) {}
+  RecordReader(std::span<const std::byte> data, size_t start, const BatchHeader& header)
+      : data_(data), pos_(start), header_(header) {}
 
   Result<RecordView> next();
   bool at_end() const { return pos_ == data_.size(); }
@@ -263,24 +263,30 @@ Result<RecordView> RecordReader::next() {
 
 }  // namespace
 
-Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch) {
+namespace {
+
+// The header of a batch to decode, checked to fit in the bytes given.
+Result<BatchHeader> records_header(std::span<const std::byte> batch) {
   auto header = decode_batch_header(batch);
   if (!header.ok()) return Error(Errc::corruption, header.error().message());
-  const BatchHeader& h = *header;
-  if (h.compression() != Compression::none) {
-    return Error(Errc::unsupported, format("batch at offset %" PRId64 " is compressed (codec %d)",
-                                           h.base_offset, int(h.compression())));
-  }
-  if (h.total_bytes() > batch.size()) {
+  if (header->total_bytes() > batch.size()) {
     return Error(Errc::corruption, format("batch_length %" PRId32 " runs past the %zu bytes given",
-                                          h.batch_length, batch.size()));
+                                          header->batch_length, batch.size()));
   }
-  size_t records_bytes = h.total_bytes() - kBatchHeaderBytes;
+  return header;
+}
+
+// Walks the records section `data` from `start` (see RecordReader): exactly record_count
+// records that end where the section ends.
+Result<std::vector<RecordView>> walk_records(const BatchHeader& h, std::span<const std::byte> data,
+                                             size_t start) {
+  SLUICE_ASSERT(start <= data.size());
+  const size_t records_bytes = data.size() - start;
   if (static_cast<size_t>(h.record_count) > records_bytes / kMinRecordBytes) {
     return Error(Errc::corruption, format("record_count %" PRId32 " cannot fit in %zu bytes",
                                           h.record_count, records_bytes));
   }
-  RecordReader reader(batch, h);
+  RecordReader reader(data, start, h);
   std::vector<RecordView> records;
   records.reserve(static_cast<size_t>(h.record_count));
   for (int32_t i = 0; i < h.record_count; ++i) {
@@ -294,6 +300,39 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch)
                         h.base_offset, reader.remaining(), h.record_count));
   }
   return records;
+}
+
+}  // namespace
+
+Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch) {
+  auto header = records_header(batch);
+  if (!header.ok()) return std::move(header).error();
+  const BatchHeader& h = *header;
+  if (h.compression() != Compression::none) {
+    return Error(Errc::unsupported,
+                 format("batch at offset %" PRId64 " is compressed (%s): decode it with a "
+                        "scratch buffer",
+                        h.base_offset, std::string(compression_name(h.compression())).c_str()));
+  }
+  return walk_records(h, batch.first(static_cast<size_t>(h.total_bytes())), kBatchHeaderBytes);
+}
+
+Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
+                                               std::vector<std::byte>& scratch) {
+  auto header = records_header(batch);
+  if (!header.ok()) return std::move(header).error();
+  const BatchHeader& h = *header;
+  const auto whole = batch.first(static_cast<size_t>(h.total_bytes()));
+  if (h.compression() == Compression::none) return walk_records(h, whole, kBatchHeaderBytes);
+  Result<size_t> size = decompress(h.compression(), whole.subspan(kBatchHeaderBytes),
+                                   kMaxDecompressedBatchBytes, scratch);
+  if (!size.ok()) {
+    // A codec Kafka does not define is a malformed batch, like any other bad attribute.
+    const Errc code = size.code() == Errc::too_large ? Errc::too_large : Errc::corruption;
+    return Error(code, format("batch at offset %" PRId64 ": %s", h.base_offset,
+                              size.error().message().c_str()));
+  }
+  return walk_records(h, std::span<const std::byte>(scratch), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,11 +23,15 @@
 // header_count (varint), then per header: key_length (varint), key, value_length (varint,
 // -1 = null), value. Varints are zigzag-encoded LEB128, as in protobuf.
 //
-// The log carries compressed batches without decoding them; decode_records works on
-// uncompressed batches only.
+// The log carries compressed batches without decoding them (they are stored and served to Kafka
+// clients byte for byte). Readers that need the records decode them with the decode_records
+// overload that takes a scratch buffer: it decompresses the records section
+// (partitions/compression.h) and walks it as it walks an uncompressed batch.
 //
 // Thread-safety: pure functions and plain values.
 #pragma once
+
+#include "partitions/compression.h"
 
 #include <sluice/result.h>
 
@@ -46,8 +50,6 @@ inline constexpr size_t kBatchLogOverhead = 12;
 inline constexpr size_t kBatchCrcOffset = 17;
 inline constexpr size_t kBatchCrcStart = 21;  // the CRC covers [21, end)
 inline constexpr int8_t kMagicV2 = 2;
-
-enum class Compression : uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
 
 struct BatchHeader {
   int64_t base_offset = 0;
@@ -99,7 +101,8 @@ struct RecordHeaderView {
   std::optional<std::span<const std::byte>> value;  // nullopt: a null value
 };
 
-// One decoded record; views point into the batch's bytes.
+// One decoded record; views point into the batch's bytes (or, for a compressed batch, into the
+// scratch buffer it was decompressed into).
 struct RecordView {
   int64_t offset = 0;     // base_offset + offset_delta
   int64_t timestamp = 0;  // base_timestamp + timestamp_delta (max_timestamp with log-append time)
@@ -111,8 +114,17 @@ struct RecordView {
 
 // Decodes every record of an uncompressed batch, checking each varint and length against the
 // batch's end and that there are exactly record_count records. Errc::unsupported for a
-// compressed batch; Errc::corruption for malformed records.
+// compressed batch (use the overload below); Errc::corruption for malformed records.
 Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch);
+
+// Decodes every record of any batch. An uncompressed batch is decoded in place, as above, and
+// `scratch` is not touched. A compressed batch's records section is first decompressed into
+// `scratch` (its earlier contents are dropped, its capacity reused), at most
+// kMaxDecompressedBatchBytes, and the views point into it: they stay valid until scratch
+// changes. Errors as above, plus those of decompress(): corruption for a malformed stream,
+// too_large for one above the bound, corruption for a codec Kafka does not define (5-7).
+Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
+                                               std::vector<std::byte>& scratch);
 
 struct RecordHeader {
   std::string key;

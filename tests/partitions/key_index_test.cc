@@ -2,6 +2,7 @@
 
 #include "partitions/endian.h"
 #include "partitions/record_batch.h"
+#include "tests/support/compressed_batches.h"
 
 #include <gtest/gtest.h>
 
@@ -200,9 +201,10 @@ void set_attributes(Bytes& batch, int16_t attributes) {
 
 TEST(KeyIndexTest, BatchKeysPointAtTheirLastRecord) {
   KeyIndex index;
+  std::vector<std::byte> scratch;
   Bytes batch = build({"a", "b", std::nullopt, "a", "", "c"}, 100);
   ASSERT_TRUE(validate_batch(batch).ok());
-  auto done = index_batch_keys(batch, index);
+  auto done = index_batch_keys(batch, index, scratch);
   ASSERT_TRUE(done.ok()) << done.error().to_string();
   EXPECT_EQ(done->keyed_records, 5u);
   EXPECT_FALSE(done->compressed);
@@ -213,36 +215,54 @@ TEST(KeyIndexTest, BatchKeysPointAtTheirLastRecord) {
   EXPECT_EQ(index.size(), 4u);
 
   // A later batch moves a key forward; replaying the first batch moves nothing back.
-  ASSERT_TRUE(index_batch_keys(build({"b"}, 106), index).ok());
-  ASSERT_TRUE(index_batch_keys(batch, index).ok());
+  ASSERT_TRUE(index_batch_keys(build({"b"}, 106), index, scratch).ok());
+  ASSERT_TRUE(index_batch_keys(batch, index, scratch).ok());
   EXPECT_EQ(index.get(key_hash("b")), 106);
   EXPECT_EQ(index.get(key_hash("a")), 103);
 }
 
 TEST(KeyIndexTest, BatchWithoutKeysIndexesNothing) {
   KeyIndex index;
-  auto done = index_batch_keys(build({std::nullopt, std::nullopt}, 0), index);
+  std::vector<std::byte> scratch;
+  auto done = index_batch_keys(build({std::nullopt, std::nullopt}, 0), index, scratch);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->keyed_records, 0u);
   EXPECT_EQ(index.size(), 0u);
 }
 
-TEST(KeyIndexTest, CompressedBatchIsSkipped) {
+TEST(KeyIndexTest, CompressedBatchesAreDecompressedAndIndexed) {
+  const Bytes plain = build({"a", "b", std::nullopt, "a"}, 40);
+  for (Compression codec :
+       {Compression::gzip, Compression::snappy, Compression::lz4, Compression::zstd}) {
+    KeyIndex index;
+    std::vector<std::byte> scratch;
+    auto done = index_batch_keys(testing::compress_batch(plain, codec), index, scratch);
+    ASSERT_TRUE(done.ok()) << done.error().to_string();
+    EXPECT_TRUE(done->compressed);
+    EXPECT_EQ(done->keyed_records, 3u);
+    EXPECT_EQ(index.get(key_hash("a")), 43);
+    EXPECT_EQ(index.get(key_hash("b")), 41);
+    EXPECT_EQ(index.size(), 2u);
+  }
+}
+
+TEST(KeyIndexTest, ACompressedStreamThatDoesNotDecodeIsCorruptionAndChangesNothing) {
   KeyIndex index;
+  std::vector<std::byte> scratch;
   Bytes batch = build({"a", "b"}, 0);
-  set_attributes(batch, static_cast<int16_t>(Compression::zstd));
-  auto done = index_batch_keys(batch, index);
-  ASSERT_TRUE(done.ok());
-  EXPECT_TRUE(done->compressed);
-  EXPECT_EQ(done->keyed_records, 0u);
+  set_attributes(batch, static_cast<int16_t>(Compression::zstd));  // records left plain
+  auto done = index_batch_keys(batch, index, scratch);
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.code(), Errc::corruption);
   EXPECT_EQ(index.size(), 0u);
 }
 
 TEST(KeyIndexTest, ControlBatchIsSkipped) {
   KeyIndex index;
+  std::vector<std::byte> scratch;
   Bytes batch = build({"a"}, 0);
   set_attributes(batch, 0x20 | 0x10);
-  auto done = index_batch_keys(batch, index);
+  auto done = index_batch_keys(batch, index, scratch);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->keyed_records, 0u);
   EXPECT_EQ(index.size(), 0u);
@@ -250,16 +270,17 @@ TEST(KeyIndexTest, ControlBatchIsSkipped) {
 
 TEST(KeyIndexTest, MalformedRecordsAreCorruptionAndChangeNothing) {
   KeyIndex index;
+  std::vector<std::byte> scratch;
   Bytes batch = build({"a", "b", "c"}, 0);
   // Claim one more record than the batch holds.
   store_be<int32_t>(batch.data() + kBatchHeaderBytes - 4, 4);
-  auto done = index_batch_keys(batch, index);
+  auto done = index_batch_keys(batch, index, scratch);
   ASSERT_FALSE(done.ok());
   EXPECT_EQ(done.code(), Errc::corruption);
   EXPECT_EQ(index.size(), 0u);
 
   Bytes short_header(10);
-  EXPECT_FALSE(index_batch_keys(short_header, index).ok());
+  EXPECT_FALSE(index_batch_keys(short_header, index, scratch).ok());
 }
 
 TEST(KeyIndexTest, KeyHashIsXxh3OfTheBytes) {
