@@ -125,6 +125,17 @@ Result<int> listen_tcp(const HostPort& address, const ListenOptions& options) {
   return fd;
 }
 
+Result<void> check_port_free(const HostPort& address) {
+  Result<int> probe = listen_tcp(address);
+  if (!probe) {
+    if (probe.code() != Errc::busy) return probe.error();
+    return Error(Errc::busy,
+                 describe(address) + " is already in use (another server listens there)");
+  }
+  ::close(*probe);
+  return {};
+}
+
 Result<uint16_t> local_port(int fd) {
   sockaddr_storage storage{};
   socklen_t length = sizeof(storage);

@@ -38,6 +38,10 @@ struct ListenOptions {
 // Ring). Errors: busy (the port is taken), invalid_argument (an address not of this host),
 // not_found (a name that does not resolve).
 Result<int> listen_tcp(const HostPort& address, const ListenOptions& options = {});
+// Busy when something listens on the address already, even a group of SO_REUSEPORT listeners
+// that a listen_tcp with reuse_port would silently join (another process's, which would then
+// receive part of the connections): binds a probe socket without SO_REUSEPORT and closes it.
+Result<void> check_port_free(const HostPort& address);
 // The port a socket is bound to.
 Result<uint16_t> local_port(int fd);
 // "127.0.0.1:53412": the peer of a connected socket, for logs and group member hosts.

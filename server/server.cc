@@ -21,6 +21,9 @@ Result<std::vector<int>> listen_all(const Endpoint& endpoint, uint32_t shards,
   io::ListenOptions options;
   options.reuse_port = true;
   io::HostPort address{endpoint.host, endpoint.port};
+  // Joining a group of SO_REUSEPORT listeners that another process holds would split the
+  // connections between the two servers without a word: refuse a taken port first.
+  if (address.port != 0) SLUICE_TRY(io::check_port_free(address));
   for (uint32_t i = 0; i < shards; ++i) {
     Result<int> fd = io::listen_tcp(address, options);
     if (!fd.ok()) {

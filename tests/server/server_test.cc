@@ -256,5 +256,22 @@ TEST_F(ServerTest, PortInUseFailsToStart) {
   io::close_socket(*taken);
 }
 
+// A second server on the port of a running one (both SO_REUSEPORT groups) must not share it:
+// the kernel would hand each some of the connections.
+TEST_F(ServerTest, PortOfAnotherServerFailsToStart) {
+  start();
+  ServerOptions options;
+  SessionFactories factories;
+  factories.kafka = [](ShardContext& context, const std::string&) {
+    return std::make_shared<EchoSession>(context);
+  };
+  options.kafka.port = server_->kafka_port();
+  Result<std::unique_ptr<Server>> second = Server::start(*engine_, options, factories);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.code(), Errc::busy) << second.error().to_string();
+  EXPECT_NE(second.error().message().find("already in use"), std::string::npos)
+      << second.error().to_string();
+}
+
 }  // namespace
 }  // namespace sluice::server
