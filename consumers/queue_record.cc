@@ -15,6 +15,7 @@ constexpr size_t kDeliverEntryBytes = 33;
 constexpr size_t kPositionBytes = 12;
 constexpr size_t kRetryEntryBytes = 20;
 constexpr size_t kReplayEntryBytes = 33;
+constexpr size_t kSnapshotEntryBytesMin = 52;  // with an empty reason
 
 using Writer = partitions::ByteWriter;
 using Reader = partitions::ByteReader;
@@ -105,6 +106,51 @@ Problem rule(const ForgetRecord&) {
   return std::nullopt;
 }
 
+Problem rule(const SnapshotRecord& r) {
+  if (r.parts < 1 || r.parts > kQueueRecordEntriesMax || r.part >= r.parts) {
+    return "part " + std::to_string(r.part) + " of " + std::to_string(r.parts);
+  }
+  if (r.part == 0) {
+    if (r.floors.empty() || r.floors.size() > static_cast<size_t>(kQueuePartitionsMax)) {
+      return std::to_string(r.floors.size()) + " partitions";
+    }
+  } else if (!r.floors.empty()) {
+    return "floors in part " + std::to_string(r.part);
+  }
+  for (int64_t floor : r.floors) {
+    if (floor < 0) return "floor " + std::to_string(floor);
+  }
+  if (auto p = count_rule(r.handled.size(), 0)) return p;
+  for (const SnapshotRange& range : r.handled) {
+    if (auto p = position_rule(range.partition, range.start)) return p;
+    if (range.end <= range.start) {
+      return "range [" + std::to_string(range.start) + ", " + std::to_string(range.end) + ")";
+    }
+  }
+  if (auto p = count_rule(r.entries.size(), 0)) return p;
+  for (const SnapshotEntry& e : r.entries) {
+    if (auto p = position_rule(e.partition, e.offset)) return p;
+    const auto state = static_cast<uint8_t>(e.state);
+    if (state < 1 || state > 5) return "entry state " + std::to_string(state);
+    if (e.state == SnapshotEntryState::locked && e.delivery_count < 1) {
+      return std::string("a locked entry with delivery count 0");
+    }
+    if (e.deadline_ms < 0 || e.first_delivered_ms < 0) {
+      return "entry times " + std::to_string(e.deadline_ms) + ", " +
+             std::to_string(e.first_delivered_ms);
+    }
+    if (auto p = key_rule(e.has_key, e.key_hash)) return p;
+    if (e.reason.size() > kQueueReasonBytesMax) {
+      return "reason of " + std::to_string(e.reason.size()) + " bytes";
+    }
+  }
+  if (auto p = count_rule(r.replayed.size(), 0)) return p;
+  for (const EventPosition& e : r.replayed) {
+    if (auto p = position_rule(e.partition, e.offset)) return "DLQ " + *p;
+  }
+  return std::nullopt;
+}
+
 Problem names_rule(std::string_view group, std::string_view topic) {
   if (!valid_group_id(group)) return "group id of " + std::to_string(group.size()) + " bytes";
   if (!valid_topic_name(topic)) return "invalid topic name '" + std::string(topic) + "'";
@@ -166,6 +212,33 @@ void write_body(Writer& w, const ReplayedRecord& r) {
   }
 }
 void write_body(Writer&, const ForgetRecord&) {}
+void write_body(Writer& w, const SnapshotRecord& r) {
+  w.integer(r.part);
+  w.integer(r.parts);
+  w.integer(static_cast<uint32_t>(r.floors.size()));
+  for (int64_t floor : r.floors)
+    w.integer(floor);
+  w.integer(static_cast<uint32_t>(r.handled.size()));
+  for (const SnapshotRange& range : r.handled) {
+    w.integer(range.partition);
+    w.integer(range.start);
+    w.integer(range.end);
+  }
+  w.integer(static_cast<uint32_t>(r.entries.size()));
+  for (const SnapshotEntry& e : r.entries) {
+    w.integer(e.partition);
+    w.integer(e.offset);
+    w.integer(static_cast<uint8_t>(e.state));
+    w.integer(e.delivery_count);
+    w.integer(e.token);
+    w.integer(e.deadline_ms);
+    w.integer(e.first_delivered_ms);
+    w.integer(static_cast<uint8_t>(e.has_key ? 1 : 0));
+    w.integer(e.key_hash);
+    w.string16(e.reason);
+  }
+  write_positions(w, r.replayed);
+}
 
 size_t body_bytes(const QueueRecordBody& body) {
   return std::visit(
@@ -184,6 +257,7 @@ size_t body_bytes(const QueueRecordBody& body) {
         if constexpr (std::is_same_v<T, ReplayedRecord>) {
           return 4 + kReplayEntryBytes * r.entries.size();
         }
+        if constexpr (std::is_same_v<T, SnapshotRecord>) return snapshot_body_bytes(r);
         return 0;
       },
       body);
@@ -270,6 +344,48 @@ bool read_body(Reader& in, ReplayedRecord& r) {
 bool read_body(Reader&, ForgetRecord&) {
   return true;
 }
+bool read_body(Reader& in, SnapshotRecord& r) {
+  uint32_t n = 0;
+  if (!in.integer(r.part, "part") || !in.integer(r.parts, "parts") ||
+      !in.count(n, 8, 0, kQueuePartitionsMax, "partitions")) {
+    return false;
+  }
+  r.floors.resize(n);
+  for (int64_t& floor : r.floors) {
+    if (!in.integer(floor, "floor")) return false;
+  }
+  if (!in.count(n, kSnapshotRangeBytes, 0, kQueueRecordEntriesMax, "ranges")) return false;
+  r.handled.resize(n);
+  for (SnapshotRange& range : r.handled) {
+    if (!in.integer(range.partition, "partition") || !in.integer(range.start, "start") ||
+        !in.integer(range.end, "end")) {
+      return false;
+    }
+  }
+  if (!in.count(n, kSnapshotEntryBytesMin, 0, kQueueRecordEntriesMax, "entries")) return false;
+  r.entries.resize(n);
+  for (SnapshotEntry& e : r.entries) {
+    uint8_t state = 0;
+    if (!in.integer(e.partition, "partition") || !in.integer(e.offset, "offset") ||
+        !in.integer(state, "state") || !in.integer(e.delivery_count, "delivery_count") ||
+        !in.integer(e.token, "token") || !in.integer(e.deadline_ms, "deadline_ms") ||
+        !in.integer(e.first_delivered_ms, "first_delivered_ms") || !read_flag(in, e.has_key) ||
+        !in.integer(e.key_hash, "key_hash") ||
+        !in.string16(e.reason, kQueueReasonBytesMax, "reason_length")) {
+      return false;
+    }
+    e.state = static_cast<SnapshotEntryState>(state);
+  }
+  uint32_t replayed = 0;
+  if (!in.count(replayed, kPositionBytes, 0, kQueueRecordEntriesMax, "replayed")) return false;
+  r.replayed.resize(replayed);
+  for (EventPosition& e : r.replayed) {
+    if (!in.integer(e.partition, "dlq_partition") || !in.integer(e.offset, "dlq_offset")) {
+      return false;
+    }
+  }
+  return true;
+}
 
 template <typename T>
 bool read_typed(Reader& in, QueueRecordBody& body) {
@@ -295,6 +411,8 @@ bool read_any(Reader& in, uint8_t type, QueueRecordBody& body) {
       return read_typed<ReplayedRecord>(in, body);
     case QueueRecordType::forget:
       return read_typed<ForgetRecord>(in, body);
+    case QueueRecordType::snapshot:
+      return read_typed<SnapshotRecord>(in, body);
   }
   return in.fail("unknown type " + std::to_string(type));
 }
@@ -307,6 +425,19 @@ bool read_version(Reader& in, int16_t expected, const char* field) {
 }
 
 }  // namespace
+
+size_t snapshot_entry_bytes(const SnapshotEntry& entry) {
+  return kSnapshotEntryBytesMin + entry.reason.size();
+}
+
+size_t snapshot_body_bytes(const SnapshotRecord& r) {
+  size_t bytes = kSnapshotPartHeaderBytes + 8 * r.floors.size() +
+                 kSnapshotRangeBytes * r.handled.size() +
+                 kSnapshotReplayedBytes * r.replayed.size();
+  for (const SnapshotEntry& e : r.entries)
+    bytes += snapshot_entry_bytes(e);
+  return bytes;
+}
 
 QueueRecordType record_type(const QueueRecordBody& body) {
   return static_cast<QueueRecordType>(body.index() + 1);

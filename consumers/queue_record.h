@@ -39,6 +39,7 @@ enum class QueueRecordType : uint8_t {
   dead_lettered = 5,  // events moved to the DLQ: handled
   replayed = 6,       // DLQ events put back (each DLQ offset once)
   forget = 7,         // the topic was deleted: the table is gone
+  snapshot = 8,       // one part of the table's whole state: the parts replace the table
 };
 
 struct EventPosition {
@@ -106,8 +107,57 @@ struct ForgetRecord {
   friend bool operator==(const ForgetRecord&, const ForgetRecord&) = default;
 };
 
-using QueueRecordBody = std::variant<StartRecord, DeliverRecord, AckRecord, RetryRecord,
-                                     DeadLetteredRecord, ReplayedRecord, ForgetRecord>;
+// ---- Snapshot (compaction of __queue_state) ----
+// A table's whole state, written in `parts` records in a row (part 0 first) under the table's
+// lock: applied only once every part arrived, it replaces the table like `start` does. A part
+// holds at most kQueueSnapshotPartBytes of body, so a table of any size fits in records the
+// internal topic accepts.
+
+inline constexpr size_t kQueueSnapshotPartBytes = 1u << 20;
+
+// The pending entry's state (the values of consumers::EntryState, `free` excluded).
+enum class SnapshotEntryState : uint8_t {
+  locked = 1,
+  waiting = 2,
+  ready = 3,
+  blocked = 4,
+  dead_lettering = 5,
+};
+
+struct SnapshotRange {  // handled offsets [start, end) of a partition, above its floor
+  int32_t partition = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+  friend bool operator==(const SnapshotRange&, const SnapshotRange&) = default;
+};
+
+struct SnapshotEntry {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  SnapshotEntryState state = SnapshotEntryState::ready;
+  uint32_t delivery_count = 0;  // >= 1 when locked
+  uint64_t token = 0;           // the lock's (locked), else the last one's
+  int64_t deadline_ms = 0;      // lock expiry (locked, dead_lettering) or retry due (waiting)
+  int64_t first_delivered_ms = 0;
+  bool has_key = false;
+  uint64_t key_hash = 0;
+  std::string reason;  // the last nack's, up to kQueueReasonBytesMax bytes
+  friend bool operator==(const SnapshotEntry&, const SnapshotEntry&) = default;
+};
+
+struct SnapshotRecord {
+  uint32_t part = 0;                    // 0 to parts - 1
+  uint32_t parts = 1;                   // 1 to kQueueRecordEntriesMax
+  std::vector<int64_t> floors;          // part 0: one per partition; later parts: none
+  std::vector<SnapshotRange> handled;   // each part: up to kQueueRecordEntriesMax
+  std::vector<SnapshotEntry> entries;   // each part: up to kQueueRecordEntriesMax
+  std::vector<EventPosition> replayed;  // DLQ positions replayed; up to kQueueRecordEntriesMax
+  friend bool operator==(const SnapshotRecord&, const SnapshotRecord&) = default;
+};
+
+using QueueRecordBody =
+    std::variant<StartRecord, DeliverRecord, AckRecord, RetryRecord, DeadLetteredRecord,
+                 ReplayedRecord, ForgetRecord, SnapshotRecord>;
 
 struct QueueRecord {
   std::string group;
@@ -131,5 +181,11 @@ Result<EncodedQueueRecord> encode_queue_record(const QueueRecord& record);
 Result<std::string> encode_queue_value(const QueueRecordBody& body);
 // corruption when the bytes are cut, too long, of an unknown version or type, or break a rule.
 Result<QueueRecord> decode_queue_record(std::string_view key, std::string_view value);
+// The bytes of a snapshot part's body (without the 3-byte value header).
+size_t snapshot_body_bytes(const SnapshotRecord& record);
+size_t snapshot_entry_bytes(const SnapshotEntry& entry);
+inline constexpr size_t kSnapshotPartHeaderBytes = 24;  // part, parts and the four counts
+inline constexpr size_t kSnapshotRangeBytes = 20;
+inline constexpr size_t kSnapshotReplayedBytes = 12;
 
 }  // namespace sluice::consumers

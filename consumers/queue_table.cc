@@ -219,7 +219,10 @@ void QueueTable::take_ready(int64_t now_ms, int64_t lock_ms, uint32_t max,
     Entry& e = entries_[item.index];
     if (e.generation != item.generation || e.state != EntryState::ready) continue;
     if (!deliverable(e)) {
-      set_state(e, EntryState::blocked);  // a replay put an earlier event of its key back
+      // A replay put an earlier event of its key back: that one goes first (it may be blocked
+      // itself, waiting for this one, which was active when it came back).
+      set_state(e, EntryState::blocked);
+      promote(e.partition, e.key_hash);
       continue;
     }
     lock(item.index, now_ms, lock_ms, out);
@@ -463,12 +466,19 @@ bool QueueTable::replayed(const EventPosition& dlq) const {
 
 bool QueueTable::claim_replay(const EventPosition& dlq) {
   if (!replayed_.emplace(dlq.partition, dlq.offset).second) return false;
+  unrecorded_claims_.emplace(dlq.partition, dlq.offset);
   ++replayed_count_;
   return true;
 }
 
 void QueueTable::unclaim_replay(const EventPosition& dlq) {
+  unrecorded_claims_.erase({dlq.partition, dlq.offset});
   if (replayed_.erase({dlq.partition, dlq.offset}) > 0) --replayed_count_;
+}
+
+void QueueTable::record_replay(const EventPosition& dlq) {
+  SLUICE_ASSERT(replayed_.contains({dlq.partition, dlq.offset}));
+  unrecorded_claims_.erase({dlq.partition, dlq.offset});
 }
 
 bool QueueTable::reinstate(int32_t partition, int64_t offset, bool has_key, uint64_t key_hash) {

@@ -186,6 +186,28 @@ class QueueTable {
   // a partition the table lacks.
   Result<void> apply(const QueueRecordBody& body);
 
+  // ---- Snapshot (queue_table_snapshot.cc): the compaction of __queue_state ----
+  // The whole state as snapshot parts (consumers/FORMAT.md, type 8), each with at most
+  // part_bytes_max bytes of body (an entry never splits; one larger than the limit gets a part
+  // of its own): per partition the floor and the handled ranges above it, every pending entry
+  // (in partition and offset order) with its state, and the DLQ positions replayed. Not in it:
+  // what is derived (the cursor: the floor; the ready order: offset order; the counters) and
+  // replay claims whose record is not written yet (see record_replay). Applied to a new table,
+  // the parts give a table whose snapshot is the same.
+  std::vector<SnapshotRecord> snapshot(size_t part_bytes_max = kQueueSnapshotPartBytes) const;
+  // A table made from every part of a snapshot, in order (QueueSnapshotParts assembles them).
+  // corruption when the parts do not form one snapshot or contradict each other (a range below
+  // its floor or overlapping another, an entry twice, a partition out of range). Entries that
+  // were dead_lettering stay so: the owner carries out their move again (dead_lettering()).
+  static Result<QueueTable> from_snapshot(std::span<const SnapshotRecord> parts,
+                                          const QueueSettings& settings, uint64_t seed);
+  // The decisions of every entry being dead-lettered (after from_snapshot: moves to resume).
+  std::vector<DeadLetterDecision> dead_lettering() const;
+  // The replayed record of a claim was written (under the same lock as the claim, or later):
+  // from now on snapshots include it. A claim not recorded yet is left out of snapshots, so a
+  // crash before its record leaves the DLQ offset replayable, as without compaction.
+  void record_replay(const EventPosition& dlq);
+
  private:
   struct KeyLine {
     std::set<int64_t> offsets;  // pending entries of the key, in offset order
@@ -253,6 +275,7 @@ class QueueTable {
   std::vector<Timer> timers_;                       // a min-heap on at_ms
   std::deque<Queued> ready_;                        // FIFO of ready entries (stale items skipped)
   std::set<std::pair<int32_t, int64_t>> replayed_;  // DLQ positions replayed
+  std::set<std::pair<int32_t, int64_t>> unrecorded_claims_;  // of replayed_: no record yet
   uint64_t counts_[kEntryStates] = {};
   uint64_t pending_ = 0;
   uint64_t redelivered_ = 0;

@@ -100,6 +100,7 @@ Result<void> QueueTable::apply(const QueueRecordBody& body) {
   if (const auto* replayed = std::get_if<ReplayedRecord>(&body)) {
     for (const ReplayEntry& r : replayed->entries) {
       (void)claim_replay(r.dlq);
+      record_replay(r.dlq);
       if (r.source.offset >= 0) {
         (void)reinstate(r.source.partition, r.source.offset, r.has_key, r.key_hash);
       }
@@ -107,7 +108,7 @@ Result<void> QueueTable::apply(const QueueRecordBody& body) {
     return {};
   }
   return Error(Errc::invalid_argument,
-               "start and forget records make and drop tables: the "
+               "start, forget and snapshot records make and drop tables: the "
                "owner of the tables applies them");
 }
 

@@ -20,6 +20,20 @@ std::string hex(std::string_view bytes) {
   return out;
 }
 
+// consumers/FORMAT.md, the snapshot's worked example: partitions 0 and 1 of t, handled below
+// 42 and 0; 43 and 44 handled; 42 waiting after its second delivery; DLQ 0@5 replayed.
+SnapshotRecord worked_snapshot() {
+  SnapshotRecord snapshot;
+  snapshot.part = 0;
+  snapshot.parts = 1;
+  snapshot.floors = {42, 0};
+  snapshot.handled.push_back({0, 43, 45});
+  snapshot.entries.push_back({0, 42, SnapshotEntryState::waiting, 2, 0x0102030405060708ull,
+                              1700000030000, 1700000000000, true, 0x1122334455667788ull, "no"});
+  snapshot.replayed.push_back({0, 5});
+  return snapshot;
+}
+
 std::vector<QueueRecord> samples() {
   std::vector<QueueRecord> out;
   out.push_back({"g", "t", StartRecord{{0, 5, 1000}}});
@@ -38,6 +52,14 @@ std::vector<QueueRecord> samples() {
   replayed.entries.push_back({{1, 5}, {1, -1}, false, 0});
   out.push_back({"g", "t", replayed});
   out.push_back({"g", "t.dlq", ForgetRecord{}});
+  out.push_back({"g", "t", worked_snapshot()});
+  SnapshotRecord later;  // a later part: no floors, any list may be empty
+  later.part = 2;
+  later.parts = 3;
+  later.entries.push_back({1, 9, SnapshotEntryState::locked, 1, 77, 5, 4, false, 0, ""});
+  later.entries.push_back({0, 3, SnapshotEntryState::dead_lettering, 10, 78, 5, 4, false, 0, "x"});
+  later.entries.push_back({0, 4, SnapshotEntryState::blocked, 0, 0, 0, 0, true, 3, ""});
+  out.push_back({"g", "t", later});
   return out;
 }
 
@@ -75,6 +97,63 @@ TEST(QueueRecordTest, WorkedExamplesOfTheFormatDocument) {
             "00 00 00 01 "
             "00 00 00 00 00 00 00 00 00 00 00 07 00 00 00 01 "
             "01 02 03 04 05 06 07 08 01 11 22 33 44 55 66 77 88");
+
+  value = encode_queue_value(worked_snapshot());
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(hex(*value),
+            "00 01 08 "
+            "00 00 00 00 00 00 00 01 "
+            "00 00 00 02 00 00 00 00 00 00 00 2a 00 00 00 00 00 00 00 00 "
+            "00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 2b 00 00 00 00 00 00 00 2d "
+            "00 00 00 01 "
+            "00 00 00 00 00 00 00 00 00 00 00 2a 02 00 00 00 02 01 02 03 04 05 06 07 08 "
+            "00 00 01 8b cf e5 dd 30 00 00 01 8b cf e5 68 00 01 11 22 33 44 55 66 77 88 "
+            "00 02 6e 6f "
+            "00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 05");
+  EXPECT_EQ(value->size(), 3 + snapshot_body_bytes(worked_snapshot()));
+}
+
+TEST(QueueRecordTest, SnapshotRulesAreChecked) {
+  auto refused = [](const SnapshotRecord& r) {
+    Result<std::string> value = encode_queue_value(r);
+    return !value.ok() && value.code() == Errc::invalid_argument;
+  };
+  SnapshotRecord good = worked_snapshot();
+  EXPECT_FALSE(refused(good));
+  SnapshotRecord r = good;
+  r.part = 1;  // part 1 of 1
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.floors.clear();  // part 0 without floors
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.parts = 2;
+  r.part = 1;  // a later part with floors
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.handled[0].end = 43;  // an empty range
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.entries[0].state = static_cast<SnapshotEntryState>(0);  // free is never written
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.entries[0].state = SnapshotEntryState::locked;
+  r.entries[0].delivery_count = 0;
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.entries[0].reason = std::string(5000, 'x');
+  EXPECT_TRUE(refused(r));
+  r = good;
+  r.replayed[0].offset = -1;
+  EXPECT_TRUE(refused(r));
+  // The decoder refuses an unknown entry state in the bytes too.
+  Result<std::string> value = encode_queue_value(good);
+  ASSERT_TRUE(value.ok());
+  std::string bytes = *value;
+  bytes[3 + 8 + 4 + 16 + 4 + 20 + 4 + 12] = 6;  // the entry's state byte
+  Result<QueueRecord> decoded = decode_queue_record(encode_queue_key("g", "t"), bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.code(), Errc::corruption);
 }
 
 TEST(QueueRecordTest, EveryCutAndEveryExtraByteIsCorruption) {

@@ -226,6 +226,35 @@ TEST(QueueTableTest, KeyOrderHoldsALaterEventOfAKeyWhileAnEarlierIsPending) {
   EXPECT_EQ(out[0].offset, 4);
 }
 
+// Regression: a replay put an earlier event of a key back while a later one of the key was
+// waiting for its retry; once due, the later one found it was not its key's turn and became
+// blocked, and nothing ever made the earlier one ready: the key stalled for good.
+TEST(QueueTableTest, KeyOrderAReplayedEventGoesFirstOnceTheActiveOneIsDue) {
+  const QueueSettings s = settings(10, 1000, true);
+  QueueTable table({0}, s, 8);
+  std::vector<QueueDelivery> out = receive(table, 1, kNow, 1000, {1});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(table.ack(0, 0, out[0].token, kNow), LockCheck::ok);
+  out = receive(table, 1, kNow, 1000, {1});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].offset, 1);
+  std::vector<DeadLetterDecision> dead;
+  int64_t due = 0;
+  ASSERT_EQ(table.nack(0, 1, out[0].token, kNow, s, "", int64_t{50}, &due, dead), LockCheck::ok);
+  ASSERT_TRUE(table.claim_replay({0, 0}));
+  ASSERT_TRUE(table.reinstate(0, 0, true, 1));  // blocked: offset 1 of its key is waiting
+  table.expire(kNow + 50, dead);
+  out.clear();
+  table.take_ready(kNow + 50, kLock, 100, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].offset, 0);
+  ASSERT_EQ(table.ack(0, 0, out[0].token, kNow + 50), LockCheck::ok);
+  out.clear();
+  table.take_ready(kNow + 50, kLock, 100, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].offset, 1);
+}
+
 TEST(QueueTableTest, WithoutKeyOrderEventsOfOneKeyGoInParallel) {
   QueueTable table({0}, settings(10, 1000, false), 7);
   auto got = receive(table, 4, kNow, 100, {1});
