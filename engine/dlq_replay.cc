@@ -51,6 +51,8 @@ Result<Replayed> replay_one(engine::Queues& queues, const std::shared_ptr<QueueS
       Result<engine::PendingRecord> written =
           queues.write(*state, consumers::ReplayedRecord{{entry}}, Durability::synced);
       if (!written.ok()) return std::move(written).error();
+      // Its record is on its way, ahead of any snapshot of the table: snapshots include it.
+      state->table.record_replay(dlq);
       record = std::move(*written);
     } else {
       (void)state->table.claim_replay(dlq);  // so that a concurrent replay does not copy too
@@ -70,7 +72,11 @@ Result<Replayed> replay_one(engine::Queues& queues, const std::shared_ptr<QueueS
       return copied.error();
     }
     entry.source.offset = -1;
-    return queues.write(*state, consumers::ReplayedRecord{{entry}}, Durability::synced);
+    Result<engine::PendingRecord> sent =
+        queues.write(*state, consumers::ReplayedRecord{{entry}}, Durability::synced);
+    // A claim whose record is not written is left out of snapshots (QueueTable::record_replay).
+    if (sent.ok()) state->table.record_replay(dlq);
+    return sent;
   }();
   if (!written.ok()) return std::move(written).error();
   SLUICE_TRY(queues.wait(*written));

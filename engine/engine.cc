@@ -30,6 +30,14 @@ Result<void> validate(const EngineOptions& options) {
                                              std::to_string(options.shards) + ", at most " +
                                              std::to_string(kMaxShards));
   }
+  if (options.internal_compaction_ratio < 1 || options.internal_compaction_ratio > 1000) {
+    return Error(Errc::invalid_argument,
+                 "EngineOptions.internal_compaction_ratio must be 1 to 1000");
+  }
+  if (options.internal_compaction_check_interval.count() <= 0) {
+    return Error(Errc::invalid_argument,
+                 "EngineOptions.internal_compaction_check_interval must be above 0");
+  }
   if (options.tail_cache_bytes_per_partition < (2u << 20)) {
     return Error(Errc::invalid_argument,
                  "EngineOptions.tail_cache_bytes_per_partition must be at least 2 MiB");

@@ -69,14 +69,28 @@ struct Engine::Impl {
   Result<void> commit_offsets(std::string_view group, std::string_view member_id,
                               int32_t generation,
                               const std::vector<std::pair<TopicPartition, int64_t>>& offsets);
-  // Appends offset records to __consumer_offsets and waits until they are synced.
+  // Appends offset records to __consumer_offsets, waits until they are synced and applies them
+  // to the table, all under commit_mutex: the table changes in the order of the log, and a
+  // snapshot taken under the same lock holds every record written before it.
   Result<void> write_offset_records(const std::vector<consumers::OffsetRecord>& records);
   // Deletes every group's committed offsets of a deleted topic (tombstones).
   Result<void> forget_topic_offsets(std::string_view topic);
   // Rebuilds the committed offsets from every record of __consumer_offsets.
   Result<void> rebuild_offsets();
-  // The housekeeping thread: expires silent members every 100 ms.
+  // The housekeeping thread: expires silent members every 100 ms, and compacts the internal
+  // topics __consumer_offsets and __queue_state when they grew past their thresholds
+  // (EngineOptions::internal_compaction_*). Compaction runs here because nothing on a hot path
+  // waits for this thread: commits, receives and acks go on while it writes a snapshot (each
+  // waits at most for the snapshot records enqueued before its own, under the lock that orders
+  // them), and member expiry, which it delays, works in seconds.
   void housekeeping();
+  void compact_internal_topics();
+  // Writes the committed offsets as commit records after a roll of __consumer_offsets, waits
+  // until they are synced and deletes the segments before them (consumers/FORMAT.md).
+  Result<void> compact_offsets();
+  // Held by a compaction of __queue_state, and by close_queues while it sets queues_open false.
+  std::mutex compaction_mutex;
+  bool queues_open = false;  // guarded by compaction_mutex
   std::unique_ptr<consumers::GroupCoordinator> groups;
   std::unique_ptr<GroupsState> groups_state;
 

@@ -1,5 +1,6 @@
 // EngineStats: what the engine measures about itself for the server's /metrics: the latency of
-// group-commit fdatasync rounds (every partition, every shard). Each update is one relaxed
+// group-commit fdatasync rounds (every partition, every shard) and the compactions of the
+// internal topics. Each update is one relaxed
 // atomic add: a count, publishing nothing.
 //
 // Thread-safety: record from any thread (shards), read from any thread.
@@ -36,8 +37,21 @@ class LatencyBuckets {
   std::atomic<uint64_t> sum_us_{0};
 };
 
+// The compaction of one internal topic (engine/internal_topic.h): its owner, the housekeeping
+// thread, decides and updates; any thread reads the atomics (relaxed: statistics).
+struct InternalCompaction {
+  std::atomic<uint64_t> compactions{0};
+  std::atomic<uint64_t> last_snapshot_bytes{0};
+  // Owner only: the topic's bytes right after the last compaction (0: none since open), and a
+  // cut whose segments could not all be deleted yet (not sealed): tried again at each check.
+  uint64_t bytes_after = 0;
+  int64_t pending_cut = -1;
+};
+
 struct EngineStats {
-  LatencyBuckets fdatasync;  // one observation per group-commit round of a partition
+  LatencyBuckets fdatasync;               // one observation per group-commit round of a partition
+  InternalCompaction offsets_compaction;  // __consumer_offsets
+  InternalCompaction queue_state_compaction;  // __queue_state
 };
 
 }  // namespace sluice::engine

@@ -7,7 +7,9 @@
 
 #include "consumers/group_coordinator.h"
 #include "engine/internal_topic.h"
+#include "engine/queues.h"
 #include "io/assert.h"
+#include "io/logger.h"
 
 #include <algorithm>
 
@@ -72,10 +74,107 @@ void Engine::Impl::close_groups() {
 
 void Engine::Impl::housekeeping() {
   std::unique_lock lock(groups_state->stop_mutex);
+  auto next_compaction_check = std::chrono::steady_clock::now();
   while (!groups_state->stopping) {
-    groups_state->stop.wait_for(lock, kHousekeepingInterval);
+    groups_state->stop.wait_for(
+        lock, std::min<std::chrono::milliseconds>(kHousekeepingInterval,
+                                                  options.internal_compaction_check_interval));
+    if (groups_state->stopping) break;
     groups->expire();
+    if (std::chrono::steady_clock::now() >= next_compaction_check) {
+      lock.unlock();  // close_groups must not wait for the lock behind a compaction
+      compact_internal_topics();
+      lock.lock();
+      next_compaction_check =
+          std::chrono::steady_clock::now() + options.internal_compaction_check_interval;
+    }
   }
+}
+
+void Engine::Impl::compact_internal_topics() {
+  engine::InternalCompaction& offsets = stats.offsets_compaction;
+  engine::retry_pending_cut(*this, kOffsetsTopic, offsets);
+  if (engine::compaction_due(*this, kOffsetsTopic, offsets)) {
+    Result<void> compacted = compact_offsets();
+    if (!compacted.ok()) {
+      log_line(LogLevel::warning,
+               std::string(kOffsetsTopic) +
+                   ": compaction failed (tried again later): " + compacted.error().to_string());
+    }
+  }
+  std::lock_guard lock(compaction_mutex);
+  if (!queues_open) return;
+  engine::InternalCompaction& queue_state = stats.queue_state_compaction;
+  engine::retry_pending_cut(*this, engine::kQueueStateTopic, queue_state);
+  if (engine::compaction_due(*this, engine::kQueueStateTopic, queue_state)) {
+    Result<void> compacted = queues->compact();
+    if (!compacted.ok()) {
+      log_line(LogLevel::warning,
+               std::string(engine::kQueueStateTopic) +
+                   ": compaction failed (tried again later): " + compacted.error().to_string());
+    }
+  }
+}
+
+// The ordering argument (consumers/FORMAT.md, "Compaction of __consumer_offsets"): every
+// record of __consumer_offsets is sent, synced and applied to the table under commit_mutex
+// (write_offset_records). The roll and the snapshot happen under it too, so the table then
+// holds every record stored before the roll (any stored but failed record is overruled by the
+// snapshot, which comes after it), and every record stored after the snapshot's is a later
+// change: they are sent by the same producer after it, to one partition, and a producer's
+// batches to a partition are stored in the order it sent them.
+Result<void> Engine::Impl::compact_offsets() {
+  int64_t cut = 0;
+  uint64_t bytes = 0;
+  std::vector<std::future<Result<Delivery>>> written;
+  {
+    std::lock_guard lock(groups_state->commit_mutex);
+    Result<int64_t> rolled = engine::roll_internal_topic(*this, kOffsetsTopic);
+    if (!rolled.ok()) return std::move(rolled).error();
+    cut = *rolled;
+    for (const consumers::OffsetCommit& commit : groups_state->offsets.snapshot()) {
+      Result<consumers::EncodedOffsetRecord> encoded = consumers::encode_offset_record(commit);
+      SLUICE_ASSERT_MSG(encoded.ok(), "a committed offset its reader would refuse");
+      bytes += encoded->key.size() + encoded->value.size();
+      Event event;
+      event.key = std::move(encoded->key);
+      event.value = std::move(encoded->value);
+      event.partition = 0;
+      std::promise<Result<Delivery>> promise;
+      written.push_back(promise.get_future());
+      Result<void> sent =
+          groups_state->committer->send(kOffsetsTopic, std::move(event), {}, &promise);
+      if (!sent.ok()) {
+        written.pop_back();
+        (void)groups_state->committer->flush(std::chrono::hours(1));
+        return sent;
+      }
+    }
+    // Handed over now, not after the producer's linger.
+    (void)groups_state->committer->flush(std::chrono::milliseconds(0));
+  }
+  // Synced outside the lock: commits go on meanwhile (the next one's flush covers these
+  // records too), and the producer is polled under the lock while nobody else does.
+  for (auto& future : written) {
+    while (future.wait_for(std::chrono::milliseconds(2)) != std::future_status::ready) {
+      std::lock_guard lock(groups_state->commit_mutex);
+      (void)groups_state->committer->flush(std::chrono::milliseconds(0));
+    }
+    Result<Delivery> delivered = future.get();
+    if (!delivered.ok()) return std::move(delivered).error();
+  }
+  // Every snapshot record is synced: the records before the roll say nothing it does not.
+  SLUICE_TRY(
+      engine::delete_internal_segments_before(*this, kOffsetsTopic, cut, stats.offsets_compaction));
+  Result<std::shared_ptr<engine::PartitionSlot>> slot = find_partition(kOffsetsTopic, 0);
+  if (slot.ok()) stats.offsets_compaction.bytes_after = (*slot)->reader->size_bytes();
+  stats.offsets_compaction.last_snapshot_bytes.store(bytes, std::memory_order_relaxed);
+  stats.offsets_compaction.compactions.fetch_add(1, std::memory_order_relaxed);
+  log_line(LogLevel::info, std::string(kOffsetsTopic) + ": compacted to " +
+                               std::to_string(written.size()) + " committed offsets (" +
+                               std::to_string(bytes) + " bytes) from offset " +
+                               std::to_string(cut));
+  return {};
 }
 
 Result<void> Engine::Impl::rebuild_offsets() {
@@ -110,10 +209,7 @@ Result<void> Engine::Impl::commit_offsets(
     commits.push_back(std::move(commit));
   }
   std::vector<consumers::OffsetRecord> records(commits.begin(), commits.end());
-  SLUICE_TRY(write_offset_records(records));
-  for (const consumers::OffsetCommit& commit : commits)
-    groups_state->offsets.apply(commit);
-  return {};
+  return write_offset_records(records);
 }
 
 Result<void> Engine::Impl::write_offset_records(
@@ -149,6 +245,10 @@ Result<void> Engine::Impl::write_offset_records(
     Result<Delivery> delivered = future.get();
     if (!delivered.ok()) return std::move(delivered).error();
   }
+  // Still under commit_mutex: the table follows the log's order, and a snapshot (taken under
+  // the same lock) never misses a record written before it.
+  for (const consumers::OffsetRecord& record : records)
+    groups_state->offsets.apply(record);
   return {};
 }
 
@@ -158,10 +258,7 @@ Result<void> Engine::Impl::forget_topic_offsets(std::string_view topic) {
     tombstones.push_back(consumers::OffsetTombstone{group, std::string(topic), -1});
   }
   if (tombstones.empty()) return {};
-  SLUICE_TRY(write_offset_records(tombstones));
-  for (const auto& tombstone : tombstones)
-    groups_state->offsets.apply(tombstone);
-  return {};
+  return write_offset_records(tombstones);
 }
 
 std::vector<std::string> Engine::list_groups() const {

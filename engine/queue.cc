@@ -358,10 +358,18 @@ std::vector<QueueStats> Engine::queue_stats() const {
 
 Result<void> Engine::Impl::open_queues() {
   queues = std::make_unique<engine::Queues>(*this);
-  return queues->open();
+  SLUICE_TRY(queues->open());
+  std::lock_guard lock(compaction_mutex);
+  queues_open = true;  // the housekeeping thread may compact __queue_state from now on
+  return {};
 }
 
 void Engine::Impl::close_queues() {
+  {
+    // Waits for a compaction of __queue_state in progress.
+    std::lock_guard lock(compaction_mutex);
+    queues_open = false;
+  }
   if (queues) queues->close();
 }
 

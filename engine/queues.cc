@@ -8,6 +8,7 @@
 #include "engine/record_decoding.h"
 
 #include "consumers/lock_token.h"
+#include "consumers/queue_snapshot_parts.h"
 #include "io/assert.h"
 #include "io/logger.h"
 #include "partitions/key_index.h"
@@ -92,11 +93,36 @@ Result<void> Queues::open() {
 
 Result<void> Queues::rebuild() {
   std::map<std::pair<std::string, std::string>, std::unique_ptr<consumers::QueueTable>> tables;
+  std::map<std::pair<std::string, std::string>, consumers::QueueSnapshotParts> snapshots;
   SLUICE_TRY(scan_internal_topic(engine_, kQueueStateTopic, [&](const Record& stored) {
     Result<consumers::QueueRecord> record =
         consumers::decode_queue_record(stored.key.value_or(""), stored.value.value_or(""));
     if (!record.ok()) return Result<void>(Errc::corruption, record.error().message());
     const auto key = std::make_pair(record->group, record->topic);
+    if (auto* part = std::get_if<consumers::SnapshotRecord>(&record->body)) {
+      std::optional<std::vector<consumers::SnapshotRecord>> parts =
+          snapshots[key].add(std::move(*part));
+      if (!parts) return Result<void>();
+      // Every part came: the snapshot replaces the table, as a start record would.
+      Result<std::shared_ptr<Topic>> topic = engine_.find_topic(record->topic);
+      if (!topic.ok() ||
+          static_cast<size_t>((*topic)->config.partitions) != parts->front().floors.size()) {
+        tables.erase(key);  // a table of a topic that is gone
+        return Result<void>();
+      }
+      Result<consumers::QueueTable> restored = consumers::QueueTable::from_snapshot(
+          *parts, consumers::settings_from_policy((*topic)->config.queue), random_seed());
+      if (!restored.ok()) return Result<void>(Errc::corruption, restored.error().message());
+      tables[key] = std::make_unique<consumers::QueueTable>(std::move(*restored));
+      return Result<void>();
+    }
+    if (auto pending = snapshots.find(key);
+        pending != snapshots.end() && pending->second.abandon()) {
+      log_line(LogLevel::warning, "queue " + record->group + " on " + record->topic +
+                                      ": a snapshot in " + std::string(kQueueStateTopic) +
+                                      " was cut short (a crash while it was written); the "
+                                      "records before it stand");
+    }
     if (const auto* start = std::get_if<consumers::StartRecord>(&record->body)) {
       Result<std::shared_ptr<Topic>> topic = engine_.find_topic(record->topic);
       if (topic.ok() && static_cast<size_t>((*topic)->config.partitions) == start->offsets.size()) {
@@ -121,8 +147,16 @@ Result<void> Queues::rebuild() {
     Result<std::shared_ptr<Topic>> topic = engine_.find_topic(key.second);
     SLUICE_ASSERT(topic.ok());
     table->reset_counters();
+    // Moves to the DLQ that a snapshot caught in progress are carried out again (by the
+    // completion thread, once it runs).
+    std::vector<consumers::DeadLetterDecision> resumed = table->dead_lettering();
     Result<std::shared_ptr<QueueState>> made = make_state(key.first, *topic, std::move(*table));
     if (!made.ok()) return std::move(made).error();
+    if (!resumed.empty()) {
+      later([this, state = *made, resumed = std::move(resumed)]() mutable {
+        (void)dead_letter(state, std::move(resumed), Durability::synced);
+      });
+    }
   }
   return {};
 }
@@ -193,8 +227,7 @@ Result<std::shared_ptr<QueueState>> Queues::state(const std::string& group,
   }
   // Made once: the registry lock is not held across the start record, so two callers may race
   // here; the second one finds the first one's state below.
-  static std::mutex making;
-  std::lock_guard make_lock(making);
+  std::lock_guard make_lock(making_mutex_);
   {
     std::lock_guard lock(mutex_);
     auto it = states_.find({group, topic->name});

@@ -20,8 +20,8 @@
 // - the completion thread: runs jobs that wait (async acks and nacks waiting for their records,
 //   dead-lettering, offset commits), one at a time, in order.
 //
-// Lock order: Queues::mutex_ (the registry) -> QueueState::mutex -> writer_mutex_; dlq_mutex_
-// is taken alone.
+// Lock order: making_mutex_ -> Queues::mutex_ (the registry) -> QueueState::mutex ->
+// writer_mutex_; dlq_mutex_ is taken alone.
 //
 // Thread-safety: every public member from any thread between open() and close().
 #pragma once
@@ -107,6 +107,11 @@ class Queues {
   std::vector<std::shared_ptr<QueueState>> states() const;
   // The topic was deleted: every table of it is forgotten (a forget record each, synced).
   Result<void> forget_topic(std::string_view topic);
+  // Compacts __queue_state (queue_compaction.cc, consumers/FORMAT.md "Compaction"): rolls it,
+  // writes a snapshot of every table under the table's mutex, waits until they are synced and
+  // deletes the segments before the roll. Blocks for that long; takes each table's mutex only
+  // while its snapshot is taken and sent. Errors: those of writing (nothing is deleted then).
+  Result<void> compact();
 
   // Locks and reads up to `max` events (no waiting). Errors: closed, not_found (the topic
   // was deleted), the I/O errors of reading.
@@ -175,6 +180,11 @@ class Queues {
 
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<QueueState>> states_;
+
+  // Held while a table is made (its start record written and the table registered), and by
+  // compact() across its roll and its listing of the tables: a table is either listed, or its
+  // start record comes after the roll.
+  std::mutex making_mutex_;
 
   std::mutex writer_mutex_;
   std::unique_ptr<Producer::Impl> writer_;

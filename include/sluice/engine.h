@@ -44,6 +44,18 @@ struct EngineOptions {
   // How long the answer to a call with an idempotency key is kept after it was recorded (the
   // HTTP API's Idempotency-Key header): a repeat within it gets that answer and changes nothing.
   std::chrono::milliseconds idempotency_retention{24 * 3600 * 1000};
+  // Compaction of the internal topics that hold the committed offsets (__consumer_offsets) and
+  // the queues' delivery state (__queue_state), which otherwise grow with every commit, receive
+  // and ack, and with them the time open() takes to rebuild from them. When the bytes appended
+  // to one since its last compaction pass both internal_compaction_min_bytes and
+  // internal_compaction_ratio times the size of its last snapshot, the engine writes a snapshot
+  // of the state it holds (in the background, beside commits, receives and acks) and deletes
+  // the segments before it: each topic stays within about (ratio + 1) x its live state, or
+  // min_bytes plus the live state. Checked every internal_compaction_check_interval.
+  // internal_compaction_min_bytes = 0 turns compaction off (consumers/FORMAT.md).
+  uint64_t internal_compaction_min_bytes = 16ull << 20;
+  uint32_t internal_compaction_ratio = 2;  // 1 to 1000
+  std::chrono::milliseconds internal_compaction_check_interval{1000};
 };
 
 class Engine {

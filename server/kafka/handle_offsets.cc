@@ -218,13 +218,8 @@ Result<void> handle_offset_commit(KafkaSession& session, const RequestHeader& he
   }
   auto written = std::make_shared<Result<void>>();
   context.offload(
-      [impl, plan, written] {
-        *written = impl->write_offset_records(plan->records);
-        if (!written->ok()) return;
-        for (const consumers::OffsetRecord& record : plan->records) {
-          impl->groups_state->offsets.apply(record);
-        }
-      },
+      // Applied to the table by write_offset_records, in the order of the log.
+      [impl, plan, written] { *written = impl->write_offset_records(plan->records); },
       [plan, written, reply, version] {
         if (!written->ok()) {
           const ErrorCode error = commit_write_error(written->error().code());
