@@ -7,7 +7,11 @@ namespace sluice::server::kafka {
 namespace {
 
 constexpr std::array<ApiRange, 17> kApis{{
-    {ApiKey::produce, 3, 7, 9, "Produce"},
+    // Produce from v0, although only v3+ carry RecordBatch v2 (a v0-2 request's message sets are
+    // answered UNSUPPORTED_FOR_MESSAGE_FORMAT): librdkafka compresses with gzip, snappy and lz4
+    // only when the broker's Produce range includes v0, and sends those batches uncompressed
+    // otherwise. It still produces at the highest common version, 7.
+    {ApiKey::produce, 0, 7, 9, "Produce"},
     {ApiKey::fetch, 4, 11, 12, "Fetch"},
     {ApiKey::list_offsets, 0, 3, 6, "ListOffsets"},
     {ApiKey::metadata, 0, 6, 9, "Metadata"},

@@ -9,10 +9,12 @@ namespace {
 
 constexpr ApiKey kKey = ApiKey::produce;
 // The smallest encodings: a topic (name, partitions); a partition (index, records); a partition
-// response (index, error code, base offset, at v3+ log append time).
+// response (index, error code, base offset, at v2+ log append time).
 constexpr size_t kMinTopicBytes = 2 + 4;
 constexpr size_t kMinPartitionBytes = 4 + 4;
-constexpr size_t kMinPartitionResponseBytes = 4 + 2 + 8 + 8;
+constexpr size_t min_partition_response_bytes(int16_t version) {
+  return 4 + 2 + 8 + (version >= 2 ? 8 : 0);
+}
 
 }  // namespace
 
@@ -20,7 +22,7 @@ Result<ProduceRequest> decode_produce_request(Reader& in, int16_t version) {
   SLUICE_TRY(check_version(kKey, version, "request"));
   FieldReader r(in, is_flexible(kKey, version));
   ProduceRequest request;
-  request.transactional_id = r.nullable_string("transactional_id");
+  if (version >= 3) request.transactional_id = r.nullable_string("transactional_id");
   request.acks = r.int16("acks");
   request.timeout_ms = r.int32("timeout_ms");
   int32_t topics = r.array("topics", kMinTopicBytes);
@@ -42,7 +44,7 @@ Result<ProduceRequest> decode_produce_request(Reader& in, int16_t version) {
 
 void encode_produce_request(Writer& out, const ProduceRequest& request, int16_t version) {
   assert_version(kKey, version);
-  out.nullable_string(request.transactional_id);
+  if (version >= 3) out.nullable_string(request.transactional_id);
   out.int16(request.acks);
   out.int32(request.timeout_ms);
   write_array_length(out, request.topics.size(), false);
@@ -86,7 +88,7 @@ Result<ProduceResponse> decode_produce_response(Reader& in, int16_t version) {
   for (int32_t i = 0; i < topics && r.ok(); ++i) {
     ProduceTopicResponse& t = response.topics.emplace_back();
     t.name = r.string("topics[].name");
-    int32_t partitions = r.array("topics[].partitions", kMinPartitionResponseBytes);
+    int32_t partitions = r.array("topics[].partitions", min_partition_response_bytes(version));
     t.partitions.reserve(static_cast<size_t>(partitions));
     for (int32_t j = 0; j < partitions && r.ok(); ++j) {
       ProducePartitionResponse& p = t.partitions.emplace_back();

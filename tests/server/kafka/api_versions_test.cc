@@ -126,9 +126,9 @@ TEST(ApiVersionsTest, ResponseRoundTripsAtEveryVersion) {
 
 TEST(ApiVersionsTest, UnsupportedAnswerIsTheV0BodyWithOurApis) {
   std::vector<std::byte> bytes = encoded([](Writer& w) { encode_api_versions_unsupported(w); });
-  // UNSUPPORTED_VERSION, then the classic array; the first entry is Produce 3-7.
+  // UNSUPPORTED_VERSION, then the classic array; the first entry is Produce 0-7.
   ASSERT_GE(bytes.size(), 12u);
-  EXPECT_EQ(hex(std::span(bytes).first(12)), "00 23 00 00 00 11 00 00 00 03 00 07");
+  EXPECT_EQ(hex(std::span(bytes).first(12)), "00 23 00 00 00 11 00 00 00 00 00 07");
   EXPECT_EQ(bytes.size(), 2 + 4 + 6 * supported_apis().size());
   auto decoded = decode_copy(bytes, decode_response(0));
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();

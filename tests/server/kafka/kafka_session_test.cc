@@ -288,6 +288,22 @@ TEST_F(KafkaSessionTest, ProduceErrorsPerPartition) {
   EXPECT_EQ(engine_->partition_state("t", 0)->latest_offset, 0);  // nothing written
 }
 
+// Produce v0-2 is advertised (librdkafka compresses only when the range includes v0) but their
+// message sets (magic 0 and 1) are not stored: UNSUPPORTED_FOR_MESSAGE_FORMAT, per partition.
+TEST_F(KafkaSessionTest, OldProduceVersionsAreAnsweredPerPartition) {
+  create("t", 1);
+  std::vector<std::byte> old_message_set = batch({{"k", "v"}});
+  old_message_set[16] = std::byte{1};  // magic 1
+  for (int16_t version : {0, 1, 2}) {
+    ProduceResponse response = produce("t", 0, old_message_set, -1, version);
+    ASSERT_EQ(response.topics.size(), 1u) << version;
+    EXPECT_EQ(response.topics[0].partitions[0].error_code,
+              code(ErrorCode::unsupported_for_message_format))
+        << version;
+  }
+  EXPECT_EQ(engine_->partition_state("t", 0)->latest_offset, 0);
+}
+
 TEST_F(KafkaSessionTest, IdempotentRetryIsAnsweredWithTheOriginalOffset) {
   create("idem", 1);
   std::vector<std::byte> body = call(ApiKey::init_producer_id, 1, [](Writer& w) {
@@ -459,8 +475,8 @@ TEST_F(KafkaSessionTest, UnknownApiOrVersionCloses) {
   session_->on_input(unknown);
   EXPECT_TRUE(session_->should_close());
   fresh_session();
-  std::vector<std::byte> old_produce = frame(ApiKey::produce, 2, 1, [](Writer& w) { w.int32(0); });
-  session_->on_input(old_produce);
+  std::vector<std::byte> new_produce = frame(ApiKey::produce, 8, 1, [](Writer& w) { w.int32(0); });
+  session_->on_input(new_produce);
   EXPECT_TRUE(session_->should_close());
 }
 
