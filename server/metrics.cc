@@ -204,6 +204,40 @@ void queue_stats(std::string& out, Engine& engine) {
   }
 }
 
+// The internal topics the engine compacts (consumers/FORMAT.md, "Compaction"): their bytes on
+// disk, what their last snapshot took and how many compactions ran since the engine opened.
+void internal_topics(std::string& out, Engine& engine) {
+  const engine::EngineStats& stats = engine.impl().stats;
+  const std::pair<std::string_view, const engine::InternalCompaction*> topics[] = {
+      {"__consumer_offsets", &stats.offsets_compaction},
+      {"__queue_state", &stats.queue_state_compaction}};
+  auto series = [&](std::string_view name, std::string_view topic, uint64_t value) {
+    out.append(name).append("{topic=\"");
+    append_label_value(out, topic);
+    out.append("\"} ");
+    append_number(out, value);
+    out.push_back('\n');
+  };
+  family(out, "sluice_internal_topic_bytes", "gauge",
+         "Bytes on disk of an internal topic the engine compacts.");
+  for (const auto& [topic, compaction] : topics) {
+    Result<PartitionState> state = engine.partition_state(topic, 0);
+    if (state.ok()) series("sluice_internal_topic_bytes", topic, state->size_bytes);
+  }
+  family(out, "sluice_internal_snapshot_bytes", "gauge",
+         "Bytes of an internal topic's last snapshot (0: none since the engine opened).");
+  for (const auto& [topic, compaction] : topics) {
+    series("sluice_internal_snapshot_bytes", topic,
+           compaction->last_snapshot_bytes.load(std::memory_order_relaxed));
+  }
+  family(out, "sluice_internal_compactions_total", "counter",
+         "Compactions of an internal topic (a snapshot written, the segments before it deleted).");
+  for (const auto& [topic, compaction] : topics) {
+    series("sluice_internal_compactions_total", topic,
+           compaction->compactions.load(std::memory_order_relaxed));
+  }
+}
+
 // What only the engine measures (engine/engine_stats.h): the latency of its group-commit
 // fdatasync rounds. The engine's last bucket also holds everything above its bound, so it is
 // rendered as +Inf only. The shard rings' occupancy is not measured by the engine yet.
@@ -219,6 +253,7 @@ void engine_stats(std::string& out, Engine& engine) {
   family(out, "sluice_fsync_duration_seconds", "histogram",
          "Latency of the engine's group-commit fdatasync rounds, one per partition and round.");
   histogram_series(out, "sluice_fsync_duration_seconds", {}, b);
+  internal_topics(out, engine);
 }
 
 }  // namespace

@@ -81,6 +81,14 @@ TEST_F(MetricsRender, CountersAndHistograms) {
   EXPECT_TRUE(has_line(text, "sluice_kafka_request_duration_seconds_count{api=\"ApiKey63\"} 1"));
   // APIs without samples have no series.
   EXPECT_EQ(text.find("api=\"Fetch\""), std::string::npos);
+
+  // The internal topics the engine compacts: none yet.
+  EXPECT_TRUE(has_line(text, "# TYPE sluice_internal_compactions_total counter"));
+  EXPECT_TRUE(has_line(text, "sluice_internal_compactions_total{topic=\"__queue_state\"} 0"));
+  EXPECT_TRUE(has_line(text, "sluice_internal_compactions_total{topic=\"__consumer_offsets\"} 0"));
+  EXPECT_TRUE(has_line(text, "# TYPE sluice_internal_topic_bytes gauge"));
+  EXPECT_NE(text.find("sluice_internal_topic_bytes{topic=\"__consumer_offsets\"} "),
+            std::string::npos);
 }
 
 TEST_F(MetricsRender, GroupLagPerPartition) {
