@@ -161,8 +161,8 @@ class PartitionLog {
   // past the end give Errc::offset_out_of_range. A batch that fails its CRC is never returned:
   // Errc::corruption when it would have been the first. The same as reader()->read().
   Result<ReadResult> read(int64_t offset, uint64_t max_bytes) const;
-  // The first offset whose record timestamp is >= timestamp_ms (a compressed batch answers with
-  // its base offset); next_offset when there is none.
+  // The first offset whose record timestamp is >= timestamp_ms (compressed batches are
+  // decompressed to find it); next_offset when there is none.
   Result<int64_t> offset_for_timestamp(int64_t timestamp_ms) const;
 
   // Deletes whole segments past the retention limits (never the active one) and rolls an

@@ -9,6 +9,7 @@
 #include "tests/engine/engine_test_env.h"
 #include "tests/partitions/idempotent_batches.h"
 #include "tests/support/batches.h"
+#include "tests/support/compressed_batches.h"
 
 #include <atomic>
 #include <map>
@@ -249,7 +250,7 @@ TEST_F(RawBatchTest, BadBatchesAreRefusedBeforeAnythingIsWritten) {
   EXPECT_FALSE(delivered->duplicate);
 }
 
-TEST_F(RawBatchTest, KeyedTopicsIndexTheKeysOfUncompressedBatchesOnly) {
+TEST_F(RawBatchTest, KeyedTopicsIndexTheKeysOfEveryBatch) {
   ASSERT_TRUE(engine_->create_topic("keyed", topic_config(1, true)).ok());
   RawBatchSender sender(engine_->impl());
   const auto batch = idempotent_batch(4, 0, 0, 3, "kv");  // keys k0, k1, k2
@@ -263,15 +264,26 @@ TEST_F(RawBatchTest, KeyedTopicsIndexTheKeysOfUncompressedBatchesOnly) {
   ASSERT_TRUE(retried.ok());
   EXPECT_TRUE(retried->duplicate);
   EXPECT_EQ(engine_->latest("keyed", "k1")->offset, 1);
-  // A compressed batch is stored, its records unread: keys in it are not indexed.
-  const auto compressed = opaque_batch(Compression::gzip, 4, opaque_payload(200));
+  // A compressed batch is stored compressed, and decompressed to index its keys.
+  const auto compressed =
+      testing::compress_batch(idempotent_batch(4, 0, 3, 2, "z"), Compression::gzip);  // k0, k1
   auto stored_compressed = send_wait(sender, "keyed", 0, compressed, Durability::written);
   ASSERT_TRUE(stored_compressed.ok()) << stored_compressed.error().to_string();
   EXPECT_EQ(stored_compressed->base_offset, 3);
-  EXPECT_EQ(engine_->latest("keyed", "k1")->offset, 1);
-  // Records that do not decode in a keyed topic: refused (the CRC holds, the records do not).
+  EXPECT_EQ(stored("keyed", 0, 3), with_base_offset(compressed, 3));
+  latest = engine_->latest("keyed", "k1");
+  ASSERT_TRUE(latest.ok()) << latest.error().to_string();
+  EXPECT_EQ(latest->offset, 4);
+  EXPECT_EQ(latest->value, "z-1");
+  EXPECT_EQ(engine_->latest("keyed", "k2")->offset, 2);
+  // Records that do not decode in a keyed topic: refused (the CRC holds, the records do not),
+  // and a compressed stream that does not decode too.
   auto garbled = opaque_batch(Compression::none, 2, opaque_payload(40));
   EXPECT_EQ(sender.send_batch("keyed", 0, garbled, Durability::none, {}).code(), Errc::corruption);
+  const auto opaque = opaque_batch(Compression::zstd, 4, opaque_payload(200));
+  EXPECT_EQ(sender.send_batch("keyed", 0, opaque, Durability::none, {}).code(), Errc::corruption);
+  // A topic that is not keyed never decompresses: the same batch is stored as it came.
+  ASSERT_TRUE(send_wait(sender, "t", 0, opaque, Durability::written).ok());
 }
 
 TEST_F(RawBatchTest, InFlightBytesAreBoundedAndAFullSenderNeverWaits) {

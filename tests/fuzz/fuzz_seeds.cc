@@ -18,6 +18,7 @@
 #include "server/kafka/metadata.h"
 #include "server/kafka/produce.h"
 #include "server/kafka/wire.h"
+#include "tests/support/compressed_batches.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -248,6 +249,20 @@ int batch_seeds(const std::filesystem::path& dir) {
     offset += 2 + i % 3;
   }
   put("segment", segment);
+  // Compressed batches, one per codec (snappy in both framings), written by the codecs' own
+  // libraries as Kafka clients write them, and a segment of them.
+  using partitions::Compression;
+  const std::vector<std::byte> plain = sample_batch(200, 4);
+  std::vector<std::byte> compressed_segment;
+  for (Compression codec :
+       {Compression::gzip, Compression::snappy, Compression::lz4, Compression::zstd}) {
+    std::vector<std::byte> batch = testing::compress_batch(plain, codec);
+    put("compressed_" + std::string(partitions::compression_name(codec)), batch);
+    compressed_segment.insert(compressed_segment.end(), batch.begin(), batch.end());
+  }
+  put("compressed_snappy_xerial",
+      testing::compress_batch(plain, Compression::snappy, testing::SnappyFraming::xerial));
+  put("compressed_segment", compressed_segment);
   return count;
 }
 

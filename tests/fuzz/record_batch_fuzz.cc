@@ -4,7 +4,11 @@
 // 1. The whole input as one batch: decode_batch_header, validate_batch (as the log accepts a
 //    produced batch) and decode_records must fail cleanly or succeed; what they accept must be
 //    consistent (a valid batch's header is the decoded header, decoded records number
-//    record_count and lie inside the batch).
+//    record_count and lie inside the batch). A compressed batch goes through decompress()
+//    (gzip, snappy raw and xerial, lz4 frame, zstd) and the records walk of its output: it must
+//    fail cleanly (corruption, too_large) or give record_count records inside the scratch
+//    buffer. The input's records section is also decompressed as each codec, whatever the
+//    attributes say, so that every decoder sees every input.
 // 2. The input as a segment file, walked as a read walks it (batch_walk.h): header_at from the
 //    start, batch after batch, each batch read back whole and checked; then find_batch for the
 //    offsets found, with the segment's sparse index built from the walk. The walk runs twice:
@@ -15,6 +19,7 @@
 #include "io/memory_file_system.h"
 #include "partitions/batch_walk.h"
 #include "partitions/chunk_slots.h"
+#include "partitions/compression.h"
 #include "partitions/offset_index.h"
 #include "partitions/record_batch.h"
 #include "partitions/segment_source.h"
@@ -69,6 +74,45 @@ int64_t wrapping_add(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
 
+// A bound well below kMaxDecompressedBatchBytes keeps each run fast; the limit logic is the
+// same at any size.
+constexpr size_t kFuzzMaxOut = 1 << 20;
+
+// Part 1b: the compressed path. decode_records with a scratch buffer for the batch as it is,
+// and decompress() of its records section with every codec.
+void check_compressed(std::span<const std::byte> batch, const BatchHeader& header) {
+  std::vector<std::byte> scratch;
+  auto records = decode_records(batch, scratch);
+  if (records.ok()) {
+    check(records->size() == static_cast<size_t>(header.record_count),
+          "decoded records of a compressed batch do not number record_count");
+    const auto whole = header.compression() == Compression::none
+                           ? batch.first(static_cast<size_t>(header.total_bytes()))
+                           : std::span<const std::byte>(scratch);
+    for (const RecordView& r : *records) {
+      check(!r.key || within(*r.key, whole), "a record key outside its records");
+      check(!r.value || within(*r.value, whole), "a record value outside its records");
+    }
+  } else {
+    check(records.code() == Errc::corruption || records.code() == Errc::too_large ||
+              records.code() == Errc::unsupported,
+          "decode_records failed with an unexpected code");
+  }
+  if (batch.size() <= kBatchHeaderBytes) return;
+  const auto section = batch.subspan(kBatchHeaderBytes);
+  for (Compression codec :
+       {Compression::gzip, Compression::snappy, Compression::lz4, Compression::zstd}) {
+    std::vector<std::byte> out;
+    auto n = decompress(codec, section, kFuzzMaxOut, out);
+    if (n.ok()) {
+      check(*n == out.size() && *n <= kFuzzMaxOut, "decompress returned a wrong size");
+    } else {
+      check(n.code() == Errc::corruption || n.code() == Errc::too_large,
+            "decompress failed with an unexpected code");
+    }
+  }
+}
+
 // Part 1: one batch, as a produce request carries it.
 void check_batch(std::span<const std::byte> batch) {
   auto header = decode_batch_header(batch);
@@ -81,6 +125,7 @@ void check_batch(std::span<const std::byte> batch) {
     check(batch_crc_ok(batch), "a valid batch whose CRC fails");
   }
   if (!header.ok()) return;
+  check_compressed(batch, *header);
   auto records = decode_records(batch);
   if (!records.ok()) return;
   check(header->compression() == Compression::none, "records decoded from a compressed batch");

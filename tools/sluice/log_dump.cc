@@ -19,28 +19,15 @@ using partitions::ScanStop;
 
 constexpr const char* kUsage = "usage: sluice log dump <partition dir>\n";
 
-const char* compression_name(partitions::Compression compression) {
-  switch (compression) {
-    case partitions::Compression::none:
-      return "none";
-    case partitions::Compression::gzip:
-      return "gzip";
-    case partitions::Compression::snappy:
-      return "snappy";
-    case partitions::Compression::lz4:
-      return "lz4";
-    case partitions::Compression::zstd:
-      return "zstd";
-  }
-  return "unknown";
-}
-
 void print_batch(uint64_t position, const BatchHeader& h, bool crc_ok) {
+  // The codec as the batch's attributes name it; the log stores compressed batches as they
+  // came, and readers decompress them (partitions/compression.h).
+  const std::string_view codec = partitions::compression_name(h.compression());
   std::printf("  position=%" PRIu64 " base_offset=%" PRId64 " last_offset=%" PRId64
               " records=%d first_timestamp=%" PRId64 " max_timestamp=%" PRId64 " bytes=%" PRIu64
-              " compression=%s crc=%s\n",
+              " compression=%.*s crc=%s\n",
               position, h.base_offset, h.last_offset(), h.record_count, h.base_timestamp,
-              h.max_timestamp, h.total_bytes(), compression_name(h.compression()),
+              h.max_timestamp, h.total_bytes(), static_cast<int>(codec.size()), codec.data(),
               crc_ok ? "ok" : "BAD");
 }
 
