@@ -62,6 +62,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options_in) {
     shard_options.id = id;
     shard_options.wait = options.wait;
     shard_options.retention_check_interval = options.retention_check_interval;
+    shard_options.peers = &impl->shards;
     Result<std::unique_ptr<engine::Shard>> shard = engine::Shard::start(shard_options);
     if (!shard.ok()) return std::move(shard).error();
     impl->shards.push_back(std::move(*shard));

@@ -1,5 +1,7 @@
 #include "engine/shard.h"
 
+#include "engine/tail_waiters.h"
+
 #include "engine/subscription.h"
 #include "io/assert.h"
 #include "io/logger.h"
@@ -250,6 +252,7 @@ bool Shard::append(ProduceBatch* batch) {
   for (Subscription* subscription : slot.subscriptions) {
     subscription->notify({info.base_offset, info.last_offset + 1});
   }
+  if (options_.peers != nullptr) wake_tail_waiters(slot, *options_.peers);
   if (batch->durability == Durability::none) complete(batch, info);
   return true;
 }

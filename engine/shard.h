@@ -42,6 +42,10 @@ class Shard {
     uint32_t id = 0;
     WaitStrategy wait = WaitStrategy::park;
     std::chrono::milliseconds retention_check_interval{60000};
+    // Every shard of the engine (this one included), to wake those waiting for an append to a
+    // partition of this one (engine/tail_waiters.h). Read only when such a waiter exists, which
+    // is after the engine has started every shard; null: nobody waits.
+    const std::vector<std::unique_ptr<Shard>>* peers = nullptr;
   };
 
   // Makes the shard's file system (its own ring) and starts its thread.

@@ -37,6 +37,8 @@ struct PartitionSlot {
 
   // Any thread.
   std::shared_ptr<partitions::LogReader> reader;
+  // Shards waiting for this partition's next append (engine/tail_waiters.h).
+  std::atomic<uint64_t> tail_waiters{0};
   std::shared_ptr<partitions::KeyIndex> keys;  // keyed topics only
 };
 

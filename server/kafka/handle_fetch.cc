@@ -2,7 +2,9 @@
 // tail comes from memory), whole batches as they were produced. Sessionless (session id 0, as
 // a broker that does not keep fetch sessions answers). A long poll: when fewer than min_bytes
 // are ready the reply waits, checking the partitions' high watermarks each round, until enough
-// arrived or max_wait_ms passed.
+// arrived or max_wait_ms passed; the shards owning those partitions wake this one after each
+// append to them (engine/tail_waiters.h), so the answer leaves as soon as the data is there.
+#include "engine/tail_waiters.h"
 #include "partitions/endian.h"
 #include "partitions/log_reader.h"
 #include "partitions/record_batch.h"
@@ -37,6 +39,17 @@ struct PendingFetch {
   int32_t max_bytes = 0;
   int64_t deadline_ms = 0;
 };
+
+// Asks the shards that own the wanted partitions to wake this one after their next append
+// (engine/tail_waiters.h); before the check of their high watermarks. Partitions of this
+// shard need nothing: their appends run on this thread, which then polls the fetch.
+void watch_partitions(PendingFetch& fetch, uint32_t shard_id) {
+  for (WantedTopic& topic : fetch.topics) {
+    for (WantedPartition& p : topic.partitions) {
+      if (p.slot && p.slot->shard != shard_id) engine::watch_tail(*p.slot, shard_id);
+    }
+  }
+}
 
 // True when some partition has data past its fetch offset (or an error to report): worth a
 // read.
@@ -143,9 +156,11 @@ Result<void> handle_fetch(KafkaSession& session, const RequestHeader& header, Re
     fetch->topics.push_back(std::move(wanted));
   }
   Metrics& metrics = context.metrics();
-  auto step = [fetch, reply, &metrics](int64_t now_ms) {
+  const uint32_t shard_id = context.shard_id();
+  auto step = [fetch, reply, &metrics, shard_id](int64_t now_ms) {
     // min_bytes 0 asks for an answer at once, whatever is there.
     const bool late = now_ms >= fetch->deadline_ms || fetch->min_bytes <= 0;
+    if (!late) watch_partitions(*fetch, shard_id);
     if (!late && !anything_new(*fetch)) return false;
     FetchResponse response;
     const size_t bytes = read_all(*fetch, response);
