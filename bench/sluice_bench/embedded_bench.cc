@@ -64,6 +64,9 @@ Result<void> run_on(const std::string& data_dir, const EmbeddedOptions& options,
   engine_options.wait = options.wait;
   engine_options.tail_cache_bytes_per_partition =
       tail_cache_bytes(options, engine_options.tail_cache_bytes_per_partition);
+  if (options.internal_compaction_bytes) {
+    engine_options.internal_compaction_min_bytes = *options.internal_compaction_bytes;
+  }
   Result<std::unique_ptr<Engine>> engine = Engine::open(engine_options);
   if (!engine.ok()) return std::move(engine).error();
   result.shards = (*engine)->shard_count();

@@ -20,6 +20,7 @@
 #include <sluice/wait_strategy.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -44,6 +45,9 @@ struct EmbeddedOptions {
   uint64_t linger_us = 0;            // ProducerOptions::linger
   // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
   uint64_t segment_bytes = 0;
+  // EngineOptions::internal_compaction_min_bytes (the compaction of __queue_state and
+  // __consumer_offsets); unset: the engine's default.
+  std::optional<uint64_t> internal_compaction_bytes;
   // query and queue (readers: the queue's worker threads).
   uint32_t readers = 1;
   uint32_t batch_events = 256;  // queue: receive (and ack) this many per call

@@ -19,7 +19,9 @@ constexpr const char* kUsage =
     "           [--readers R (query, queue: worker threads; 1)]\n"
     "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
     "           [--tail-cache-bytes B (per partition; query: enough for the fill)]\n"
-    "           [--segment-bytes B (1G, preallocated per partition)]\n";
+    "           [--segment-bytes B (1G, preallocated per partition)]\n"
+    "           [--internal-compaction-bytes B (compact __queue_state past B bytes; 16M; "
+    "0: off)]\n";
 
 constexpr uint64_t kMaxThreads = 1024;
 constexpr uint64_t kMaxPartitions = 10000;
@@ -105,6 +107,11 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
   SLUICE_TRY(take_size(flags, "tail-cache-bytes", 0, 64ull << 30, o.tail_cache_bytes));
   if (flags.text("segment-bytes")) {  // else 0: the topic default
     SLUICE_TRY(take_size(flags, "segment-bytes", 4u << 20, 4ull << 30, o.segment_bytes));
+  }
+  if (flags.text("internal-compaction-bytes")) {  // else the engine's default
+    uint64_t bytes = 0;
+    SLUICE_TRY(take_size(flags, "internal-compaction-bytes", 0, 64ull << 30, bytes));
+    o.internal_compaction_bytes = bytes;
   }
   SLUICE_TRY(take_count(flags, "producers", kMaxThreads, o.producers));
   SLUICE_TRY(take_count(flags, "readers", kMaxThreads, o.readers));
