@@ -1,7 +1,8 @@
 // Decoding compressed record batches: engine::decode_into (the path of Engine::read, consumers
 // and queues) over one 16 KiB batch of 100-byte records, uncompressed and with each Kafka codec,
 // beside memcpy of the same bytes as the physical reference. Items are records, bytes the
-// uncompressed records section (what a reader gets out). decompress() alone is measured too.
+// uncompressed records section (what a reader gets out). decompress() alone is measured too, and
+// memcpy of 64 MiB for the machine's memory bandwidth.
 //
 //   build-comp/bin/compression_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true   (one command line)
@@ -111,9 +112,24 @@ void BM_Memcpy(benchmark::State& state) {
   set_counters(state, sample);
 }
 
+// Memory bandwidth: 64 MiB copied, far past the caches (the reference the other results in
+// bench/RESULTS.md use).
+void BM_MemcpyLarge(benchmark::State& state) {
+  const size_t bytes = size_t{64} << 20;
+  std::vector<std::byte> from(bytes, std::byte{1});
+  std::vector<std::byte> to(bytes);
+  for (auto _ : state) {
+    std::memcpy(to.data(), from.data(), bytes);
+    benchmark::DoNotOptimize(to.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+
 BENCHMARK(BM_DecodeInto)->DenseRange(0, 4);
 BENCHMARK(BM_Decompress)->DenseRange(1, 4);
 BENCHMARK(BM_Memcpy);
+BENCHMARK(BM_MemcpyLarge);
 
 }  // namespace
 }  // namespace sluice
