@@ -215,7 +215,9 @@ TEST(LogCommandsCompressionTest, DumpNamesTheCodecOfEachBatchAndVerifyAcceptsThe
   {
     auto file_system = io::make_uring_file_system();
     ASSERT_TRUE(file_system.ok()) << file_system.error().to_string();
-    auto log = partitions::PartitionLog::open(**file_system, dir, partitions::LogOptions{});
+    partitions::LogOptions options;
+    options.segment_bytes = 1 << 20;  // small: a default segment is preallocated at 1 GiB
+    auto log = partitions::PartitionLog::open(**file_system, dir, options);
     ASSERT_TRUE(log.ok()) << log.error().to_string();
     for (auto codec : {partitions::Compression::none, partitions::Compression::gzip,
                        partitions::Compression::snappy, partitions::Compression::lz4,
