@@ -44,9 +44,9 @@ class Output {
  public:
   Output(std::vector<std::byte>& out, size_t max_out, size_t hint)
       : out_(out), max_out_(max_out), limit_(max_out == SIZE_MAX ? max_out : max_out + 1) {
-    // The capacity from earlier calls is reused; only the part never used is zero-filled.
-    out_.resize(
-        std::clamp(std::max(hint, out_.capacity()), std::min(kMinOutputBytes, limit_), limit_));
+    // The size left by the previous call is reused as it is: resize() zero-fills only bytes
+    // past it (sizing to the capacity would zero-fill a large earlier output again each time).
+    out_.resize(std::clamp(std::max(hint, out_.size()), std::min(kMinOutputBytes, limit_), limit_));
   }
 
   // Free bytes after what was produced, growing the buffer if it is full; empty only past the
@@ -139,8 +139,7 @@ Result<size_t> unsnappy_block(std::span<const std::byte> in, size_t max_out,
     return corrupt(codec, "bad block length");
   }
   if (length > max_out - at) return too_large(codec, max_out);
-  if (out.size() < at + length)
-    out.resize(std::max(at + length, std::min(out.capacity(), max_out)));
+  if (out.size() < at + length) out.resize(at + length);
   if (!snappy::RawUncompress(p, in.size(), reinterpret_cast<char*>(out.data() + at))) {
     return corrupt(codec, "malformed block");
   }
