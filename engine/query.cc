@@ -6,6 +6,7 @@
 #include "partitions/key_index.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace sluice {
 namespace {
@@ -71,23 +72,33 @@ Result<Record> Engine::latest(std::string_view topic, std::string_view key) cons
   if (!t.config.keyed_index) {
     return Error(Errc::invalid_argument, "topic " + t.name + " has no keyed index");
   }
+  // A key is not always where sluice's partitioner would put it: an explicit partition, or a
+  // Kafka client's own partitioner (librdkafka's CRC-32, Java's murmur2). Every partition's
+  // index is asked (a lock-free lookup each); the event is read only where the hash is known,
+  // the hash partition first. When several partitions hold the key, the newest event wins
+  // (by timestamp, then by partition).
   const uint64_t hash = partitions::key_hash(key);
-  const int32_t partition = static_cast<int32_t>(hash % static_cast<uint64_t>(t.config.partitions));
-  const engine::PartitionSlot& slot = *t.partitions[static_cast<size_t>(partition)];
-  const std::optional<int64_t> offset = slot.keys->get(hash);
-  const std::string not_found = "key " + std::string(key) + " has no event in topic " + t.name;
-  if (!offset) return Error(Errc::not_found, not_found);
-  Result<std::vector<Record>> records = read(topic, partition, *offset, 1);
-  if (!records.ok()) {
-    // Retention removed the key's latest event.
-    if (records.code() == Errc::offset_out_of_range) return Error(Errc::not_found, not_found);
-    return std::move(records).error();
+  const auto partitions = static_cast<uint64_t>(t.config.partitions);
+  std::optional<Record> best;
+  for (uint64_t i = 0; i < partitions; ++i) {
+    const auto partition = static_cast<int32_t>((hash + i) % partitions);
+    const engine::PartitionSlot& slot = *t.partitions[static_cast<size_t>(partition)];
+    const std::optional<int64_t> offset = slot.keys->get(hash);
+    if (!offset) continue;
+    Result<std::vector<Record>> records = read(topic, partition, *offset, 1);
+    if (!records.ok()) {
+      // Retention removed the key's latest event in this partition.
+      if (records.code() == Errc::offset_out_of_range) continue;
+      return std::move(records).error();
+    }
+    // Another key with the same 64-bit hash is not this key.
+    if (records->empty() || !records->front().key || *records->front().key != key) continue;
+    Record& record = records->front();
+    if (!best || record.timestamp_ms > best->timestamp_ms) best = std::move(record);
   }
-  // Another key with the same 64-bit hash (or an explicit partition) is not this key.
-  if (records->empty() || !records->front().key || *records->front().key != key) {
-    return Error(Errc::not_found, not_found);
-  }
-  return std::move(records->front());
+  if (!best)
+    return Error(Errc::not_found, "key " + std::string(key) + " has no event in topic " + t.name);
+  return std::move(*best);
 }
 
 }  // namespace sluice

@@ -89,7 +89,9 @@ class Engine {
   Result<std::vector<Record>> read(std::string_view topic, int32_t partition, int64_t offset,
                                    uint32_t max_events) const;
   Result<PartitionState> partition_state(std::string_view topic, int32_t partition) const;
-  // The latest event with this key, on a topic with keyed_index. not_found when the key has no
+  // The latest event with this key, on a topic with keyed_index, in whichever partition it was
+  // written (sent with an explicit partition, or by a Kafka client's partitioner); when several
+  // partitions hold the key, the one with the newest timestamp. not_found when the key has no
   // event; invalid_argument when the topic has no keyed index.
   Result<Record> latest(std::string_view topic, std::string_view key) const;
 

@@ -89,6 +89,50 @@ TEST_F(QueryTest, LatestByKeyFollowsTheNewestEventAndSurvivesRestart) {
   EXPECT_EQ(again->value, "v2");
 }
 
+// A key is found in whichever partition holds it (explicit partitions here, as a Kafka
+// client's partitioner would place it), and across partitions the newest event wins.
+TEST_F(QueryTest, LatestByKeyLooksInEveryPartition) {
+  ASSERT_TRUE(engine_->create_topic("k8", topic_config(8, true)).ok());
+  std::vector<Event> events;
+  for (int k = 0; k < 40; ++k) {
+    Event event = keyed_event("user-" + std::to_string(k), "first");
+    event.partition = k % 8;  // not where the key's hash would put it, for most keys
+    event.timestamp_ms = 1'700'000'000'000 + k;
+    events.push_back(event);
+  }
+  // user-3 again, later, in another partition: that one is the latest.
+  Event moved = keyed_event("user-3", "moved");
+  moved.partition = 6;
+  moved.timestamp_ms = 1'700'000'001'000;
+  events.push_back(moved);
+  {
+    Result<Producer> producer = engine_->producer();
+    ASSERT_TRUE(producer.ok());
+    testing::send_all(*producer, "k8", events);
+  }
+  for (int k = 0; k < 40; ++k) {
+    Result<Record> latest = engine_->latest("k8", "user-" + std::to_string(k));
+    ASSERT_TRUE(latest.ok()) << "user-" << k << ": " << latest.error().to_string();
+    EXPECT_EQ(*latest->key, "user-" + std::to_string(k));
+    if (k == 3) {
+      EXPECT_EQ(latest->value, "moved");
+      EXPECT_EQ(latest->partition, 6);
+    } else {
+      EXPECT_EQ(latest->value, "first");
+      EXPECT_EQ(latest->partition, k % 8);
+    }
+  }
+  EXPECT_EQ(engine_->latest("k8", "user-40").code(), Errc::not_found);
+  // The index is rebuilt from every partition at open.
+  engine_.reset();
+  engine_ = open_engine(testing::engine_options(dir_.path()));
+  ASSERT_NE(engine_, nullptr);
+  Result<Record> again = engine_->latest("k8", "user-3");
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(again->value, "moved");
+  EXPECT_EQ(engine_->latest("k8", "user-5")->partition, 5);
+}
+
 // Readers on other threads see only published events, each one whole, while a producer
 // appends.
 TEST_F(QueryTest, ConcurrentReadersSeeConsistentPrefixes) {
