@@ -16,6 +16,7 @@ namespace {
 constexpr uint64_t kEventBytesGuess = 128;
 constexpr uint64_t kMaxQueryReadBytes = 64 * 1024;
 constexpr uint32_t kMaxQueryEvents = 100000;
+constexpr size_t kKeptBufferBytes = 1 << 20;
 
 }  // namespace
 
@@ -29,19 +30,22 @@ Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partiti
   Result<std::shared_ptr<engine::PartitionSlot>> slot = impl_->find_partition(topic, partition);
   if (!slot.ok()) return std::move(slot).error();
   const partitions::LogReader& reader = *(*slot)->reader;
+  // The batches are copied into a buffer of the calling thread's, kept from call to call (a
+  // query thread allocates nothing for them after its first read of a batch that large).
+  thread_local std::vector<std::byte> bytes;
   std::vector<Record> out;
   int64_t next = offset;
   while (out.size() < max_events) {
     const uint64_t want =
         std::min<uint64_t>(kMaxQueryReadBytes, (max_events - out.size()) * kEventBytesGuess);
-    Result<partitions::ReadResult> read = reader.read(next, want);
+    Result<partitions::ReadInfo> read = reader.read_into(next, want, bytes);
     if (!read.ok()) {
       if (!out.empty()) break;  // what was read stands
       return std::move(read).error();
     }
     if (read->batches == 0) break;  // at the high watermark
     Result<engine::DecodeProgress> decoded = engine::decode_into(
-        topic, partition, read->bytes, next, max_events - static_cast<uint32_t>(out.size()), out);
+        topic, partition, bytes, next, max_events - static_cast<uint32_t>(out.size()), out);
     if (!decoded.ok()) {
       if (!out.empty()) break;
       return std::move(decoded).error();
@@ -49,6 +53,8 @@ Result<std::vector<Record>> Engine::read(std::string_view topic, int32_t partiti
     next = std::max(read->next_offset, next + 1);
     if (decoded->records > 0 && decoded->next_offset < read->next_offset) break;  // full
   }
+  // One large batch does not keep a thread's megabytes for good.
+  if (bytes.capacity() > kKeptBufferBytes) std::vector<std::byte>().swap(bytes);
   return out;
 }
 

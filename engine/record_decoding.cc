@@ -51,16 +51,21 @@ Result<DecodeProgress> decode_into(std::string_view topic, int32_t partition,
       continue;
     }
     // An uncompressed batch is decoded in place; a compressed one is decompressed into
-    // `scratch`, which allocates only when the first compressed batch comes.
-    Result<std::vector<partitions::RecordView>> records =
-        partitions::decode_records(batch, scratch);
-    if (!records.ok()) return std::move(records).error();
-    for (const auto& view : *records) {
-      if (view.offset < from_offset) continue;
-      if (progress.records == max_records) break;
-      out.push_back(to_record(topic, partition, view));
-      ++progress.records;
-      progress.next_offset = view.offset + 1;
+    // `scratch`, which allocates only when the first compressed batch comes. The walk stops at
+    // max_records: a query for one event of a large batch builds only that one.
+    const size_t kept = out.size();
+    Result<void> walked = partitions::visit_records(
+        batch, scratch, from_offset, [&](const partitions::RecordView& view) {
+          if (progress.records == max_records) return false;
+          out.push_back(to_record(topic, partition, view));
+          ++progress.records;
+          progress.next_offset = view.offset + 1;
+          return progress.records < max_records;
+        });
+    if (!walked.ok()) {
+      // Nothing of a batch that does not decode: the records taken from it go again.
+      out.resize(kept);
+      return std::move(walked).error();
     }
   }
   return progress;

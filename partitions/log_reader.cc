@@ -105,8 +105,13 @@ Result<bool> LogReader::read_segment(SegmentSource& source, Cursor& cursor) cons
     const size_t old_size = cursor.out.size();
     cursor.out.resize(old_size + total);
     std::span<std::byte> batch(cursor.out.data() + old_size, total);
+    // The CRC guards what comes from the file; the tail chunks hold batches the log appended
+    // (checked on the way in, or made by sluice) or checked at recovery, so a batch copied
+    // whole from them is not checked again (16 KiB cost about 1.5 us of a single-event query).
+    const uint64_t file_bytes_before = source.file_bytes();
     auto copied = source.read(pos, batch);
-    if (!copied.ok() || !batch_crc_ok(batch)) {
+    const bool from_file = source.file_bytes() != file_bytes_before;
+    if (!copied.ok() || (from_file && !batch_crc_ok(batch))) {
       cursor.out.resize(old_size);
       if (!copied.ok()) return stop(std::move(copied).error());
       return stop(

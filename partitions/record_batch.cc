@@ -176,6 +176,10 @@ class RecordReader {
       : data_(data), pos_(start), header_(header) {}
 
   Result<RecordView> next();
+  // Passes over the next record when its offset is below `offset`, reading only its length and
+  // the fields before its offset delta; true when it did. The record's other fields are not
+  // checked (the batch's CRC covered them).
+  Result<bool> skip_below(int64_t offset);
   bool at_end() const { return pos_ == data_.size(); }
   size_t remaining() const { return data_.size() - pos_; }
 
@@ -214,6 +218,32 @@ bool RecordReader::header(RecordHeaderView* out) {
   int32_t value_length = 0;
   if (!get_varint(data_, &pos_, &value_length)) return false;
   return bytes(value_length, &out->value);
+}
+
+Result<bool> RecordReader::skip_below(int64_t offset) {
+  const size_t start = pos_;
+  int32_t length = 0;
+  if (!get_varint(data_, &pos_, &length)) return fail("bad record length varint");
+  if (length < 0 || static_cast<size_t>(length) > remaining()) {
+    return fail("record length past the batch end");
+  }
+  const size_t record_end = pos_ + static_cast<size_t>(length);
+  const std::span<const std::byte> record = data_.first(record_end);
+  size_t at = pos_ + 1;  // past the attributes
+  int64_t timestamp_delta = 0;
+  int32_t offset_delta = 0;
+  if (pos_ >= record_end || !get_varlong(record, &at, &timestamp_delta) ||
+      !get_varint(record, &at, &offset_delta)) {
+    return fail("malformed record");
+  }
+  const auto record_offset = static_cast<int64_t>(static_cast<uint64_t>(header_.base_offset) +
+                                                  static_cast<uint64_t>(int64_t{offset_delta}));
+  if (record_offset >= offset) {
+    pos_ = start;
+    return false;
+  }
+  pos_ = record_end;
+  return true;
 }
 
 Result<RecordView> RecordReader::next() {
@@ -317,13 +347,23 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch)
   return walk_records(h, batch.first(static_cast<size_t>(h.total_bytes())), kBatchHeaderBytes);
 }
 
-Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
-                                               std::vector<std::byte>& scratch) {
+namespace {
+
+// The records section of any batch and where its first record starts: in place for an
+// uncompressed batch, decompressed into `scratch` for a compressed one.
+struct RecordsSection {
+  BatchHeader header;
+  std::span<const std::byte> data;
+  size_t start = 0;
+};
+
+Result<RecordsSection> records_section(std::span<const std::byte> batch,
+                                       std::vector<std::byte>& scratch) {
   auto header = records_header(batch);
   if (!header.ok()) return std::move(header).error();
   const BatchHeader& h = *header;
   const auto whole = batch.first(static_cast<size_t>(h.total_bytes()));
-  if (h.compression() == Compression::none) return walk_records(h, whole, kBatchHeaderBytes);
+  if (h.compression() == Compression::none) return RecordsSection{h, whole, kBatchHeaderBytes};
   Result<size_t> size = decompress(h.compression(), whole.subspan(kBatchHeaderBytes),
                                    kMaxDecompressedBatchBytes, scratch);
   if (!size.ok()) {
@@ -332,7 +372,49 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
     return Error(code, format("batch at offset %" PRId64 ": %s", h.base_offset,
                               size.error().message().c_str()));
   }
-  return walk_records(h, std::span<const std::byte>(scratch), 0);
+  return RecordsSection{h, std::span<const std::byte>(scratch), 0};
+}
+
+}  // namespace
+
+Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
+                                               std::vector<std::byte>& scratch) {
+  Result<RecordsSection> section = records_section(batch, scratch);
+  if (!section.ok()) return std::move(section).error();
+  return walk_records(section->header, section->data, section->start);
+}
+
+Result<void> visit_records(std::span<const std::byte> batch, std::vector<std::byte>& scratch,
+                           int64_t from_offset,
+                           const std::function<bool(const RecordView&)>& visit) {
+  Result<RecordsSection> section = records_section(batch, scratch);
+  if (!section.ok()) return std::move(section).error();
+  const BatchHeader& h = section->header;
+  if (static_cast<size_t>(h.record_count) >
+      (section->data.size() - section->start) / kMinRecordBytes) {
+    return Error(Errc::corruption, format("record_count %" PRId32 " cannot fit in %zu bytes",
+                                          h.record_count, section->data.size() - section->start));
+  }
+  RecordReader reader(section->data, section->start, h);
+  bool skipping = from_offset > h.base_offset;
+  for (int32_t i = 0; i < h.record_count; ++i) {
+    if (skipping) {
+      Result<bool> skipped = reader.skip_below(from_offset);
+      if (!skipped.ok()) return std::move(skipped).error();
+      if (*skipped) continue;
+      skipping = false;
+    }
+    auto record = reader.next();
+    if (!record.ok()) return std::move(record).error();
+    if (record->offset < from_offset) continue;  // offsets out of order: still not wanted
+    if (!visit(*record)) return {};
+  }
+  if (!reader.at_end()) {
+    return Error(Errc::corruption,
+                 format("batch at offset %" PRId64 ": %zu bytes after record %" PRId32,
+                        h.base_offset, reader.remaining(), h.record_count));
+  }
+  return {};
 }
 
 // ---------------------------------------------------------------------------------------------

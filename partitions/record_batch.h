@@ -37,6 +37,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -125,6 +126,15 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch)
 // too_large for one above the bound, corruption for a codec Kafka does not define (5-7).
 Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
                                                std::vector<std::byte>& scratch);
+
+// The same walk without a vector of views: calls `visit` with each record whose offset is >=
+// from_offset, in order, until it returns false. A view is valid during its call only. The
+// records visited get the checks of decode_records; those below from_offset are passed over
+// by their lengths, and a walk that stops early leaves the rest unchecked (the batch's CRC
+// covers them).
+Result<void> visit_records(std::span<const std::byte> batch, std::vector<std::byte>& scratch,
+                           int64_t from_offset,
+                           const std::function<bool(const RecordView&)>& visit);
 
 struct RecordHeader {
   std::string key;

@@ -26,12 +26,15 @@ Result<void> SegmentSource::read(uint64_t pos, std::span<std::byte> out) {
       const size_t n = std::min<size_t>(rest.size(), window_bytes_ - (at - window_pos_));
       std::memcpy(rest.data(), window_.data() + (at - window_pos_), n);
       done += n;
+      file_bytes_ += n;
       continue;
     }
-    auto got = pin_.hold(view_.base_offset, at) ? read_chunk(at, rest) : read_file(at, rest);
+    const bool in_chunk = pin_.hold(view_.base_offset, at);
+    auto got = in_chunk ? read_chunk(at, rest) : read_file(at, rest);
     if (!got.ok()) return std::move(got).error();
     SLUICE_ASSERT(*got > 0);
     done += *got;
+    if (!in_chunk) file_bytes_ += *got;
   }
   return {};
 }

@@ -34,6 +34,10 @@ class SegmentSource {
   // file is short or the bytes are no longer published (a read that raced with the log
   // dropping its unwritten tail after a failed write).
   Result<void> read(uint64_t pos, std::span<std::byte> out);
+  // Bytes that read() has copied from the file so far (the rest came from the tail chunks,
+  // which hold only batches the log wrote or checked itself: a reader need not check their
+  // CRCs again).
+  uint64_t file_bytes() const { return file_bytes_; }
   // Where to walk batch headers from to find the batch holding `offset`, given `from`, a batch
   // start before it (from the segment's sparse index): a later one when the dense index of the
   // chunk holding `from`, or of the chunk after it, has one.
@@ -52,6 +56,7 @@ class SegmentSource {
   ChunkPin pin_;
   uint64_t window_pos_ = 0;
   size_t window_bytes_ = 0;
+  uint64_t file_bytes_ = 0;
   std::array<std::byte, kWindowBytes> window_;
 };
 

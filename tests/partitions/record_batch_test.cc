@@ -240,6 +240,58 @@ TEST(RecordBatchTest, RandomBatchesRoundTrip) {
   }
 }
 
+// visit_records from any offset gives exactly the records decode_records gives from there, and
+// stops when asked; records before from_offset are passed over by their lengths.
+TEST(RecordBatchTest, VisitRecordsFromAnOffsetMatchesTheFullDecode) {
+  std::mt19937_64 rng(12);
+  BatchBuilder builder;
+  std::vector<std::byte> scratch;
+  for (int iter = 0; iter < 100; ++iter) {
+    const int64_t base_offset = static_cast<int64_t>(rng() % 1000);
+    builder.reset(base_offset);
+    const size_t count = 1 + rng() % 60;
+    std::vector<ModelRecord> model;
+    for (size_t i = 0; i < count; ++i) {
+      model.push_back(random_record(rng, 1'700'000'000'000));
+      builder.add(view(model.back().key), view(model.back().value), model.back().timestamp,
+                  model.back().headers);
+    }
+    const auto batch = builder.finish();
+    const int64_t from = base_offset - 2 + static_cast<int64_t>(rng() % (count + 4));
+    const size_t limit = 1 + rng() % count;
+    std::vector<int64_t> seen;
+    Result<void> walked = visit_records(batch, scratch, from, [&](const RecordView& record) {
+      const auto i = static_cast<size_t>(record.offset - base_offset);
+      EXPECT_LT(i, count);
+      if (i < count) expect_matches(record, model[i], record.offset);
+      seen.push_back(record.offset);
+      return seen.size() < limit;
+    });
+    ASSERT_TRUE(walked.ok()) << walked.error().to_string();
+    std::vector<int64_t> expected;
+    for (int64_t o = std::max(from, base_offset);
+         o < base_offset + static_cast<int64_t>(count) && expected.size() < limit; ++o) {
+      expected.push_back(o);
+    }
+    EXPECT_EQ(seen, expected) << "from " << from << " in [" << base_offset << ", "
+                              << base_offset + static_cast<int64_t>(count) << ")";
+  }
+}
+
+TEST(RecordBatchTest, VisitRecordsRejectsALengthThatRunsPastTheBatch) {
+  Bytes b = hand_made_batch();
+  std::vector<std::byte> scratch;
+  b[61] = std::byte{0x24};  // the record's length: 18, one past the batch's end
+  fix_crc(b);
+  auto header = validate_batch(b);
+  ASSERT_TRUE(header.ok());
+  // Passed over by its length (from_offset past it) or decoded, it is corruption either way.
+  for (int64_t from : {header->base_offset, header->base_offset + 1}) {
+    Result<void> walked = visit_records(b, scratch, from, [](const RecordView&) { return true; });
+    EXPECT_EQ(walked.code(), Errc::corruption) << "from " << from;
+  }
+}
+
 // Steady state: a builder reset to build a batch of the same size allocates nothing.
 TEST(RecordBatchTest, BuilderReusesItsBuffer) {
   BatchBuilder builder;
