@@ -217,13 +217,18 @@ class LogReaderStressTest : public ::testing::TestWithParam<Fs> {
     return o;
   }
 
-  // The owner: appends for kAppendTime; returns the number of appends.
+  // The owner: appends for kAppendTime, and on a slow disk longer (up to 60 s), until there
+  // were enough appends for the checks below: more than 200, and (unless writes fail) enough
+  // for retention to have moved the start. Returns the number of appends.
   static uint64_t append_for_a_while(io::FileSystem& fs, PartitionLog& log,
                                      io::MemoryFileSystem* failing) {
     std::mt19937_64 random(42);
     const auto until = Clock::now() + kAppendTime;
+    const auto at_most = Clock::now() + std::chrono::seconds(60);
     uint64_t appends = 0;
-    while (Clock::now() < until && !::testing::Test::HasFailure()) {
+    auto enough = [&] { return appends > 200 && (failing != nullptr || log.start_offset() > 0); };
+    while ((Clock::now() < until || (!enough() && Clock::now() < at_most)) &&
+           !::testing::Test::HasFailure()) {
       const auto batch = make_batch(log.next_offset(), 1 + static_cast<int>(random() % 12));
       const Durability durability = random() % 16 == 0 ? Durability::written : Durability::none;
       auto appended = log.append(batch, durability);
