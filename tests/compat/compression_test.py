@@ -27,25 +27,13 @@ import urllib.request
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from compat_support import READY, Failure, check, name_progress, say
+
+name_progress("compression_test")
+
 CODECS = ["gzip", "snappy", "lz4", "zstd"]
 COUNT = 600
 KEYS = 40
-READY = re.compile(r"^sluiced: Kafka on (\S+):(\d+), HTTP on (\S+):(\d+),")
-started = time.monotonic()
-
-
-def say(text):
-    print(f"compression_test [{time.monotonic() - started:6.2f}s]: {text}", file=sys.stderr,
-          flush=True)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, text):
-    if not condition:
-        raise Failure(text)
 
 
 def key_of(i):

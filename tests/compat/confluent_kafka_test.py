@@ -51,26 +51,14 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from compat_support import READY, Failure, check, name_progress, say
+
+name_progress("confluent_kafka_test")
+
 TOPIC = "compat-confluent"
 GROUP = "compat-confluent-group"
 PARTITIONS = 4
 KEYS = 50
-READY = re.compile(r"^sluiced: Kafka on (\S+):(\d+), HTTP on (\S+):(\d+),")
-started = time.monotonic()
-
-
-def say(text):
-    print(f"confluent_kafka_test [{time.monotonic() - started:6.2f}s]: {text}", file=sys.stderr,
-          flush=True)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, text):
-    if not condition:
-        raise Failure(text)
 
 
 class Sluiced:
