@@ -4,11 +4,11 @@
 // shard's next timer tick.
 //
 // A waiter sets its shard's bit in the slot's `tail_waiters` and only then checks the high
-// watermark; the owner publishes the high watermark, then (after a full fence) takes the bits
-// and wakes those shards. One of the two sees the other: either the waiter's check finds the
-// new data, or the owner finds the bit. A bit is taken by one wake-up; a waiter that still
-// waits afterwards sets it again. Bits are shard ids modulo 64: beyond 64 shards two share a
-// bit and both wake (harmless).
+// watermark; the owner publishes the high watermark, then takes the bits with a
+// read-modify-write and wakes those shards. One of the two sees the other: either the waiter's
+// check finds the new data, or the owner finds the bit. A bit is taken by one wake-up; a waiter
+// that still waits afterwards sets it again. Bits are shard ids modulo 64: beyond 64 shards two
+// share a bit and both wake (harmless).
 //
 // Thread-safety: watch_tail from any shard thread; wake_tail_waiters from the owner's thread.
 #pragma once
@@ -37,7 +37,7 @@ inline void watch_tail(PartitionSlot& slot, uint32_t shard_id) {
 }
 
 // After an append has published the slot's high watermark: wakes every registered shard of
-// `shards` and clears their bits. Costs a fence and a load when nobody waits.
+// `shards` and clears their bits. Costs one uncontended atomic exchange when nobody waits.
 void wake_tail_waiters(PartitionSlot& slot, const std::vector<std::unique_ptr<Shard>>& shards);
 
 }  // namespace sluice::engine
