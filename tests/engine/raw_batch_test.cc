@@ -7,6 +7,7 @@
 
 #include "partitions/endian.h"
 #include "tests/engine/engine_test_env.h"
+#include "tests/engine/raw_batch_support.h"
 #include "tests/partitions/idempotent_batches.h"
 #include "tests/support/batches.h"
 #include "tests/support/compressed_batches.h"
@@ -27,26 +28,10 @@ using testing::idempotent_batch;
 using testing::opaque_batch;
 using testing::opaque_payload;
 using testing::open_engine;
+using testing::send_wait;
 using testing::topic_config;
 
 using Clock = std::chrono::steady_clock;
-
-// Sends and polls until the callback ran.
-Result<BatchDelivery> send_wait(RawBatchSender& sender, std::string_view topic, int32_t partition,
-                                std::span<const std::byte> batch, Durability durability) {
-  std::optional<Result<BatchDelivery>> outcome;
-  Result<void> sent =
-      sender.send_batch(topic, partition, batch, durability,
-                        [&](const Result<BatchDelivery>& r) { outcome.emplace(r); });
-  if (!sent.ok()) return std::move(sent).error();
-  const auto until = Clock::now() + std::chrono::seconds(30);
-  while (!outcome && Clock::now() < until) {
-    sender.poll();
-    if (!outcome) sender.wait(Clock::now() + std::chrono::milliseconds(100));
-  }
-  if (!outcome) return Error(Errc::timed_out, "the batch never completed");
-  return *outcome;
-}
 
 class RawBatchTest : public ::testing::Test {
  protected:
