@@ -307,9 +307,12 @@ Result<BatchHeader> records_header(std::span<const std::byte> batch) {
 }
 
 // Walks the records section `data` from `start` (see RecordReader): exactly record_count
-// records that end where the section ends.
-Result<std::vector<RecordView>> walk_records(const BatchHeader& h, std::span<const std::byte> data,
-                                             size_t start) {
+// records that end where the section ends. Records below from_offset are passed over by their
+// lengths; `visit` gets the others, in order, until it returns false (the rest then goes
+// unchecked: the batch's CRC covers it).
+Result<void> walk_records(const BatchHeader& h, std::span<const std::byte> data, size_t start,
+                          int64_t from_offset,
+                          const std::function<bool(const RecordView&)>& visit) {
   SLUICE_ASSERT(start <= data.size());
   const size_t records_bytes = data.size() - start;
   if (static_cast<size_t>(h.record_count) > records_bytes / kMinRecordBytes) {
@@ -317,18 +320,40 @@ Result<std::vector<RecordView>> walk_records(const BatchHeader& h, std::span<con
                                           h.record_count, records_bytes));
   }
   RecordReader reader(data, start, h);
-  std::vector<RecordView> records;
-  records.reserve(static_cast<size_t>(h.record_count));
+  bool skipping = from_offset > h.base_offset;
   for (int32_t i = 0; i < h.record_count; ++i) {
+    if (skipping) {
+      Result<bool> skipped = reader.skip_below(from_offset);
+      if (!skipped.ok()) return std::move(skipped).error();
+      if (*skipped) continue;
+      skipping = false;
+    }
     auto record = reader.next();
     if (!record.ok()) return std::move(record).error();
-    records.push_back(std::move(record).value());
+    if (record->offset < from_offset) continue;  // offsets out of order: still not wanted
+    if (!visit(*record)) return {};
   }
   if (!reader.at_end()) {
     return Error(Errc::corruption,
                  format("batch at offset %" PRId64 ": %zu bytes after record %" PRId32,
                         h.base_offset, reader.remaining(), h.record_count));
   }
+  return {};
+}
+
+// Every record of the section, as views.
+Result<std::vector<RecordView>> all_records(const BatchHeader& h, std::span<const std::byte> data,
+                                            size_t start) {
+  std::vector<RecordView> records;
+  // Not trusted for the allocation before walk_records checks it: bounded by the bytes.
+  records.reserve(std::min(static_cast<size_t>(std::max(h.record_count, 0)),
+                           (data.size() - start) / kMinRecordBytes));
+  Result<void> walked =
+      walk_records(h, data, start, std::numeric_limits<int64_t>::min(), [&](const RecordView& r) {
+        records.push_back(r);
+        return true;
+      });
+  if (!walked.ok()) return std::move(walked).error();
   return records;
 }
 
@@ -344,7 +369,7 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch)
                         "scratch buffer",
                         h.base_offset, std::string(compression_name(h.compression())).c_str()));
   }
-  return walk_records(h, batch.first(static_cast<size_t>(h.total_bytes())), kBatchHeaderBytes);
+  return all_records(h, batch.first(static_cast<size_t>(h.total_bytes())), kBatchHeaderBytes);
 }
 
 namespace {
@@ -381,7 +406,7 @@ Result<std::vector<RecordView>> decode_records(std::span<const std::byte> batch,
                                                std::vector<std::byte>& scratch) {
   Result<RecordsSection> section = records_section(batch, scratch);
   if (!section.ok()) return std::move(section).error();
-  return walk_records(section->header, section->data, section->start);
+  return all_records(section->header, section->data, section->start);
 }
 
 Result<void> visit_records(std::span<const std::byte> batch, std::vector<std::byte>& scratch,
@@ -389,32 +414,7 @@ Result<void> visit_records(std::span<const std::byte> batch, std::vector<std::by
                            const std::function<bool(const RecordView&)>& visit) {
   Result<RecordsSection> section = records_section(batch, scratch);
   if (!section.ok()) return std::move(section).error();
-  const BatchHeader& h = section->header;
-  if (static_cast<size_t>(h.record_count) >
-      (section->data.size() - section->start) / kMinRecordBytes) {
-    return Error(Errc::corruption, format("record_count %" PRId32 " cannot fit in %zu bytes",
-                                          h.record_count, section->data.size() - section->start));
-  }
-  RecordReader reader(section->data, section->start, h);
-  bool skipping = from_offset > h.base_offset;
-  for (int32_t i = 0; i < h.record_count; ++i) {
-    if (skipping) {
-      Result<bool> skipped = reader.skip_below(from_offset);
-      if (!skipped.ok()) return std::move(skipped).error();
-      if (*skipped) continue;
-      skipping = false;
-    }
-    auto record = reader.next();
-    if (!record.ok()) return std::move(record).error();
-    if (record->offset < from_offset) continue;  // offsets out of order: still not wanted
-    if (!visit(*record)) return {};
-  }
-  if (!reader.at_end()) {
-    return Error(Errc::corruption,
-                 format("batch at offset %" PRId64 ": %zu bytes after record %" PRId32,
-                        h.base_offset, reader.remaining(), h.record_count));
-  }
-  return {};
+  return walk_records(section->header, section->data, section->start, from_offset, visit);
 }
 
 // ---------------------------------------------------------------------------------------------
