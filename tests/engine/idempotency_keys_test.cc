@@ -147,12 +147,14 @@ TEST_F(IdempotencyKeysTest, AnswersExpireAfterTheRetention) {
 }
 
 TEST_F(IdempotencyKeysTest, AKeyReusedAfterItExpiredRebuildsToItsNewAnswer) {
-  // Both records of the key are in __idempotency; the rebuild ends with the later one.
-  options_.idempotency_retention = 1500ms;
+  // Both records of the key are in __idempotency; the rebuild ends with the later one. The
+  // retention must outlast the reopen below, which takes seconds under ThreadSanitizer on a
+  // loaded machine (1.5 s did not).
+  options_.idempotency_retention = 5000ms;
   open();
   ASSERT_EQ(keys().begin("s", "k", 1).claim, Claim::first);
   ASSERT_TRUE(keys().finish("s", "k", "old").ok());
-  std::this_thread::sleep_for(1600ms);
+  std::this_thread::sleep_for(5100ms);
   ASSERT_EQ(keys().begin("s", "k", 2).claim, Claim::first);
   ASSERT_TRUE(keys().finish("s", "k", "new").ok());
   open();
