@@ -91,13 +91,18 @@ Result<std::vector<Record>> Consumer::Impl::poll(std::chrono::milliseconds timeo
     SLUICE_TRY(heartbeat_if_due());
     if (!stable) continue;  // the heartbeat revoked the assignment: rejoin
     SLUICE_TRY(maybe_auto_commit());
-    SLUICE_TRY(fetch(out));
-    if (!out.empty()) return out;
+    if (callback_delivery()) {
+      SLUICE_TRY(take_delivery_error());
+    } else {
+      SLUICE_TRY(fetch(out));
+      if (!out.empty()) return out;
+    }
     const auto now = Clock::now();
     if (now >= until) return out;
-    // Wake for new data, or in time for the next heartbeat.
-    bell.wait(engine.options.wait, std::min(until, next_heartbeat),
-              [this] { return data_ready(); });
+    // Wake for new data (or a delivery's error), or in time for the next heartbeat. With
+    // callback delivery no event comes this way, so the thread parks whatever the strategy.
+    const WaitStrategy wait = callback_delivery() ? WaitStrategy::park : engine.options.wait;
+    bell.wait(wait, std::min(until, next_heartbeat), [this] { return data_ready(); });
   }
 }
 
@@ -154,24 +159,35 @@ Result<void> Consumer::Impl::heartbeat_if_due() {
 }
 
 void Consumer::Impl::revoke() {
-  if (options.auto_commit && stable) {
-    Result<void> committed = commit_positions();
-    (void)committed;  // a fenced commit is expected here: the group moved on
-  }
-  unsubscribe_all();
+  Result<void> committed = unsubscribe_all(options.auto_commit && stable);
+  (void)committed;  // a fenced commit is expected here: the group moved on
   stable = false;
   generation = -1;
 }
 
-void Consumer::Impl::unsubscribe_all() {
+Result<void> Consumer::Impl::unsubscribe_all(bool commit) {
   for (Assigned& a : assigned) {
     engine::PartitionSlot* slot = a.slot.get();
     engine::Subscription* subscription = a.subscription.get();
-    engine.shard(slot->shard).run([slot, subscription] {
+    engine::CallbackDelivery* delivery = a.delivery.get();
+    engine.shard(slot->shard).run([slot, subscription, delivery] {
       std::erase(slot->subscriptions, subscription);
+      if (delivery != nullptr) delivery->stop();
     });
   }
+  // Every delivery has stopped: the positions are final.
+  Result<void> committed;
+  if (commit) committed = commit_positions();
   assigned.clear();
+  return committed;
+}
+
+Result<void> Consumer::Impl::take_delivery_error() {
+  for (Assigned& a : assigned) {
+    if (!a.delivery || !a.delivery->error_pending()) continue;
+    if (std::optional<Error> error = a.delivery->take_error()) return std::move(*error);
+  }
+  return {};
 }
 
 Result<void> Consumer::Impl::take_assignment(const std::vector<TopicPartition>& partitions) {
@@ -183,7 +199,6 @@ Result<void> Consumer::Impl::take_assignment(const std::vector<TopicPartition>& 
     Assigned a;
     a.tp = tp;
     a.slot = std::move(*slot);
-    a.subscription = std::make_unique<engine::Subscription>(&bell);
     const std::optional<int64_t> committed = engine.committed_offset(options.group, tp);
     if (committed) {
       a.position = *committed;
@@ -195,10 +210,28 @@ Result<void> Consumer::Impl::take_assignment(const std::vector<TopicPartition>& 
       if (!start.ok()) return std::move(start).error();
       a.position = *start;
     }
+    engine::Shard& owner = engine.shard(a.slot->shard);
+    if (callback_delivery()) {
+      engine::CallbackDelivery::Plan plan;
+      plan.slot = a.slot;
+      plan.shard = &owner;
+      plan.on_events = &options.on_events;
+      plan.bell = &bell;
+      plan.reset = options.reset;
+      plan.max_events = options.max_poll_events;
+      plan.max_bytes = options.max_partition_bytes;
+      plan.position = a.position;
+      a.delivery = std::make_shared<engine::CallbackDelivery>(std::move(plan));
+      a.subscription = std::make_unique<engine::Subscription>(a.delivery.get());
+    } else {
+      a.subscription = std::make_unique<engine::Subscription>(&bell);
+    }
     engine::PartitionSlot* raw_slot = a.slot.get();
     engine::Subscription* subscription = a.subscription.get();
-    engine.shard(raw_slot->shard).run([raw_slot, subscription] {
+    engine::CallbackDelivery* delivery = a.delivery.get();
+    owner.run([raw_slot, subscription, delivery] {
       raw_slot->subscriptions.push_back(subscription);
+      if (delivery != nullptr) delivery->start();
     });
     assigned.push_back(std::move(a));
   }
@@ -267,6 +300,10 @@ Result<void> Consumer::Impl::fetch(std::vector<Record>& out) {
 
 bool Consumer::Impl::data_ready() const {
   for (const Assigned& a : assigned) {
+    if (a.delivery) {
+      if (a.delivery->error_pending()) return true;
+      continue;
+    }
     if (a.subscription->pending() || a.position < a.slot->reader->high_watermark()) return true;
   }
   return false;
@@ -289,7 +326,7 @@ Result<void> Consumer::Impl::commit_positions() {
   if (closed) return Error(Errc::closed, "consumer is closed");
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
   for (const Assigned& a : assigned) {
-    if (a.position != a.committed) offsets.emplace_back(a.tp, a.position);
+    if (a.current() != a.committed) offsets.emplace_back(a.tp, a.current());
   }
   if (offsets.empty()) return {};
   SLUICE_TRY(engine.commit_offsets(options.group, member_id, generation, offsets));
@@ -322,6 +359,10 @@ Result<void> Consumer::Impl::seek(const TopicPartition& tp, SeekTarget target) {
   if (!a.ok()) return std::move(a).error();
   Result<int64_t> position = resolve(*(*a)->slot, target);
   if (!position.ok()) return std::move(position).error();
+  if (engine::CallbackDelivery* delivery = (*a)->delivery.get()) {
+    engine.shard((*a)->slot->shard).run([delivery, to = *position] { delivery->seek(to); });
+    return {};
+  }
   (*a)->position = *position;
   return {};
 }
@@ -331,7 +372,7 @@ Result<std::vector<PartitionLag>> Consumer::Impl::lag() const {
   for (const Assigned& a : assigned) {
     PartitionLag lag;
     lag.partition = a.tp;
-    lag.position = a.position;
+    lag.position = a.current();
     lag.committed = engine.committed_offset(options.group, a.tp).value_or(-1);
     lag.latest = a.slot->reader->high_watermark();
     const int64_t base = lag.committed >= 0 ? lag.committed : a.slot->reader->start_offset();
@@ -343,11 +384,9 @@ Result<std::vector<PartitionLag>> Consumer::Impl::lag() const {
 
 Result<void> Consumer::Impl::close() {
   if (closed) return {};
-  Result<void> committed;
-  if (options.auto_commit && stable) committed = commit_positions();
   const bool was_member = !member_id.empty();
-  stable = false;  // revoke() must not commit again
-  unsubscribe_all();
+  Result<void> committed = unsubscribe_all(options.auto_commit && stable);
+  stable = false;
   if (was_member) (void)engine.groups->leave(options.group, member_id);
   closed = true;
   return committed;

@@ -4,6 +4,7 @@
 // registered with, and removed from, the owning shards through their task queues.
 #pragma once
 
+#include "engine/callback_delivery.h"
 #include "engine/doorbell.h"
 #include "engine/engine_impl.h"
 #include "engine/subscription.h"
@@ -26,9 +27,14 @@ struct Consumer::Impl {
     TopicPartition tp;
     std::shared_ptr<engine::PartitionSlot> slot;
     std::unique_ptr<engine::Subscription> subscription;
-    int64_t position = 0;           // the next offset poll() returns
+    // Callback delivery only: the shard's delivery of this partition, which owns the position.
+    std::shared_ptr<engine::CallbackDelivery> delivery;
+    int64_t position = 0;           // the next offset poll() returns (poll delivery)
     int64_t committed = -1;         // what this member last committed (-1: nothing yet)
     std::vector<std::byte> buffer;  // reused for reads
+
+    // The next offset to deliver, whichever the delivery.
+    int64_t current() const { return delivery ? delivery->position() : position; }
   };
 
   Result<std::vector<Record>> poll(std::chrono::milliseconds timeout);
@@ -44,8 +50,12 @@ struct Consumer::Impl {
   std::chrono::milliseconds heartbeat_interval() const;
   // Gives the assignment up (auto-commit first when on); the member must rejoin.
   void revoke();
-  // Removes every subscription from its shard and forgets the assignment.
-  void unsubscribe_all();
+  // Removes every subscription from its shard (no callback runs after it returns), commits the
+  // positions when `commit` (auto-commit), and forgets the assignment.
+  Result<void> unsubscribe_all(bool commit);
+  bool callback_delivery() const { return static_cast<bool>(options.on_events); }
+  // Callback delivery: the first error that stopped a partition's delivery, if any.
+  Result<void> take_delivery_error();
   Result<void> take_assignment(const std::vector<TopicPartition>& partitions);
   Result<int64_t> resolve(const engine::PartitionSlot& slot, SeekTarget target) const;
   Result<void> maybe_auto_commit();

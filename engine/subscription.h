@@ -8,6 +8,9 @@
 // its own position as usual (the high watermark, not the notices, says what there is to read).
 // A slow or stalled consumer costs the shard nothing and never makes memory grow.
 //
+// A subscription made with a TailListener (callback delivery, engine/callback_delivery.h)
+// has no ring and no doorbell: notify() calls the listener on the shard thread instead.
+//
 // Thread-safety: the shard thread pushes, the consumer's thread pops (single producer, single
 // consumer). Registered and removed through the shard's control queue.
 #pragma once
@@ -25,12 +28,26 @@ struct TailNotice {
   int64_t next_offset = 0;  // the partition's high watermark after the append
 };
 
+// Called on the shard thread after each append to the partition.
+class TailListener {
+ public:
+  virtual void on_tail(const TailNotice& notice) = 0;
+
+ protected:
+  ~TailListener() = default;
+};
+
 class Subscription {
  public:
   explicit Subscription(Doorbell* bell) : bell_(bell) {}
+  explicit Subscription(TailListener* listener) : listener_(listener) {}
 
   // Shard thread.
   void notify(const TailNotice& notice) {
+    if (listener_ != nullptr) {
+      listener_->on_tail(notice);
+      return;
+    }
     (void)ring_.push(notice);  // a full ring already wakes the consumer
     bell_->ring();
   }
@@ -42,7 +59,8 @@ class Subscription {
   bool pending() const { return ring_.read_available() > 0; }
 
  private:
-  Doorbell* bell_;
+  Doorbell* bell_ = nullptr;
+  TailListener* listener_ = nullptr;
   boost::lockfree::spsc_queue<TailNotice, boost::lockfree::capacity<256>> ring_;
 };
 

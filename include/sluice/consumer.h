@@ -17,6 +17,22 @@
 // assigned partition (at-least-once: commit after processing); auto_commit does it every
 // auto_commit_interval from poll(). Commits are appended to the internal log
 // __consumer_offsets and survive restarts.
+//
+// Callback delivery (ConsumerOptions::on_events): instead of returning events from poll(), the
+// consumer hands them to on_events on the thread of the shard that owns each partition, right
+// after the append that publishes them: no hand-off to another thread, the lowest latency the
+// engine has (bench/RESULTS.md). A partition that starts behind its tail is read there too,
+// max_partition_bytes at a time between the shard's other work. The rules:
+// - on_events runs on engine threads. For one partition its calls never overlap and come in
+//   offset order; calls for partitions of different shards may run at the same time.
+// - It must be quick and must not block or call back into this Consumer: the shard's producers
+//   and other partitions wait while it runs.
+// - The position of a partition moves past the events of a call once the call returns, so a
+//   commit (auto or manual) never covers an event whose call has not returned: at-least-once.
+// - An exception thrown by on_events stops that partition's delivery (its position stays before
+//   the events of that call) and the next poll() returns the error; seek() starts it again.
+// - poll() must still be called: it joins the group, heartbeats, commits and rebalances (and
+//   returns read errors of the deliveries); it returns no events, and sleeps while it waits.
 #pragma once
 
 #include <sluice/event.h>
@@ -27,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +52,8 @@ namespace sluice {
 enum class AssignmentStrategy : uint8_t { range, round_robin };
 // Where a partition without a committed offset starts.
 enum class OffsetReset : uint8_t { earliest, latest };
+// Callback delivery: the events of one partition, in offset order (see above).
+using EventsCallback = std::function<void(std::span<const Record> events)>;
 
 struct ConsumerOptions {
   std::string group;                // required
@@ -50,6 +69,9 @@ struct ConsumerOptions {
   // Bytes read from one partition per poll, at most (a first event larger than this is still
   // returned).
   uint64_t max_partition_bytes = 1u << 20;
+  // When set, events go to this callback on the shards' threads instead of out of poll()
+  // (callback delivery, above); max_poll_events then bounds the events of one call.
+  EventsCallback on_events;
 };
 
 // Where seek() moves a partition's position.

@@ -1,11 +1,14 @@
 // Many producers and consumers at once (run under ThreadSanitizer in CI): every event is
 // delivered at least once, each partition in offset order, each key's events in the order its
-// producer sent them, while members join and leave.
+// producer sent them, while members join and leave. One of the consumers takes its events by
+// callback delivery (on the shards' threads), the other from poll().
 #include "tests/engine/engine_test_env.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 
 namespace sluice {
@@ -22,6 +25,31 @@ struct Seen {
   std::mutex mutex;
   std::set<std::pair<int32_t, int64_t>> positions;
 };
+
+// What one membership of a consumer saw last, per partition and per key.
+struct Order {
+  std::map<int32_t, int64_t> last_offset;
+  std::map<std::string, int> last_value;
+};
+
+// Checks the order of `records` against what the membership saw before; under seen.mutex.
+void take(std::span<const Record> records, Order& order, Seen& seen) {
+  for (const Record& r : records) {
+    auto it = order.last_offset.find(r.partition);
+    if (it != order.last_offset.end()) {
+      EXPECT_GT(r.offset, it->second);
+    }
+    order.last_offset[r.partition] = r.offset;
+    const int value = std::stoi(*r.value);
+    auto key = order.last_value.find(*r.key);
+    // Within one membership, a key's events come in send order (they share a partition).
+    if (key != order.last_value.end()) {
+      EXPECT_GT(value, key->second) << *r.key;
+    }
+    order.last_value[*r.key] = value;
+    seen.positions.insert({r.partition, r.offset});
+  }
+}
 
 TEST(EngineStress, ProducersAndConsumersKeepOrderAndLoseNothing) {
   testing::TempDir dir;
@@ -58,31 +86,22 @@ TEST(EngineStress, ProducersAndConsumersKeepOrderAndLoseNothing) {
       options.auto_commit_interval = 50ms;
       while (!stop.load()) {
         // Each consumer leaves and rejoins now and then, forcing rebalances.
+        Order order;
+        if (c == 1) {
+          options.on_events = [&](std::span<const Record> records) {
+            std::lock_guard lock(seen.mutex);
+            take(records, order, seen);
+          };
+        }
         Result<Consumer> consumer = engine->consumer(options);
         ASSERT_TRUE(consumer.ok());
-        std::map<int32_t, int64_t> last_offset;
-        std::map<std::string, int> last_value;
         for (int round = 0; round < 30 + 10 * c && !stop.load(); ++round) {
           Result<std::vector<Record>> polled = consumer->poll(20ms);
           ASSERT_TRUE(polled.ok()) << polled.error().to_string();
           std::lock_guard lock(seen.mutex);
-          for (const Record& r : *polled) {
-            auto it = last_offset.find(r.partition);
-            if (it != last_offset.end()) {
-              ASSERT_GT(r.offset, it->second);
-            }
-            last_offset[r.partition] = r.offset;
-            const int value = std::stoi(*r.value);
-            auto key = last_value.find(*r.key);
-            // Within one membership, a key's events come in send order (they share a partition).
-            if (key != last_value.end()) {
-              ASSERT_GT(value, key->second) << *r.key;
-            }
-            last_value[*r.key] = value;
-            seen.positions.insert({r.partition, r.offset});
-          }
+          take(*polled, order, seen);
         }
-        ASSERT_TRUE(consumer->close().ok());
+        ASSERT_TRUE(consumer->close().ok());  // no call of on_events after this
       }
     });
   }
