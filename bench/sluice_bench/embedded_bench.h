@@ -37,6 +37,9 @@ struct EmbeddedOptions {
   Durability acks = Durability::written;
   double rate = 0;  // events (reads) per second in total; 0: closed loop
   WaitStrategy wait = WaitStrategy::park;
+  // e2e: how the consumer receives: ConsumerOptions::on_events (on the shard's thread) or
+  // Consumer::poll (on the consumer's thread).
+  bool callback_delivery = true;
   double seconds = 10;
   std::string json_path;
   uint32_t shards = 0;               // 0: the engine's default (one per core)

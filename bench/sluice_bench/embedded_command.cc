@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "           --acks none|written|synced --seconds S --json FILE\n"
     "           [--producers P (produce, e2e; required)] [--rate EVENTS_PER_SEC (open loop)]\n"
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"
+    "           [--delivery callback|poll (e2e: how the consumer receives; callback)]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
     "           [--readers R (query, queue: worker threads; 1)]\n"
     "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
@@ -141,6 +142,13 @@ Result<EmbeddedOptions> parse_options(std::span<const std::string> words) {
   SLUICE_TRY(read_numbers(*flags, o));
   if (auto wait = flags->text("wait"); wait && !parse_wait_strategy(*wait, &o.wait)) {
     return bad("--wait must be spin or park");
+  }
+  if (auto delivery = flags->text("delivery")) {
+    if (o.workload != EmbeddedWorkload::e2e) return bad("--delivery is for the e2e workload only");
+    if (*delivery != "callback" && *delivery != "poll") {
+      return bad("--delivery must be callback or poll");
+    }
+    o.callback_delivery = *delivery == "callback";
   }
   o.data_dir = flags->text("data-dir").value_or("");
   if (auto unknown = flags->first_unknown()) return bad("unknown option " + *unknown);

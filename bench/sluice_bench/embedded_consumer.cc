@@ -23,6 +23,13 @@ Result<void> ConsumerWorker::prepare() {
   options.group = plan_.group;
   options.topics = {plan_.topic};
   options.reset = OffsetReset::earliest;
+  if (plan_.options->callback_delivery) {
+    options.on_events = [this](std::span<const Record> records) {
+      const int64_t now = steady_now_ns();
+      std::lock_guard lock(mutex_);
+      take(records, now);
+    };
+  }
   Result<Consumer> made = plan_.engine->consumer(options);
   if (!made.ok()) return std::move(made).error();
   consumer_.emplace(std::move(*made));
@@ -47,6 +54,7 @@ Result<void> ConsumerWorker::run(int64_t /*start_ns*/) {
       consumer_.reset();
       return std::move(polled).error();
     }
+    std::lock_guard lock(mutex_);
     take(*polled, now);
     if (finished(now)) break;
   }
@@ -55,7 +63,7 @@ Result<void> ConsumerWorker::run(int64_t /*start_ns*/) {
   return closed;
 }
 
-void ConsumerWorker::take(const std::vector<Record>& records, int64_t now_ns) {
+void ConsumerWorker::take(std::span<const Record> records, int64_t now_ns) {
   if (records.empty()) return;
   for (const Record& record : records) {
     if (!record.value || record.value->size() < kStampBytes) {

@@ -1,11 +1,13 @@
-// ConsumerWorker: the consumer thread of the e2e workload, the one member of a fresh group reading
-// every partition of the topic with Consumer::poll. It joins the group before the clock starts,
-// then reads until it has every event the producers sent (or until a drain deadline after they
-// stopped), and records each event's latency from the send time stamped in its value to the
-// moment poll() returned it.
+// ConsumerWorker: the consumer of the e2e workload, the one member of a fresh group reading
+// every partition of the topic. It joins the group before the clock starts, then receives until
+// it has every event the producers sent (or until a drain deadline after they stopped), and
+// records each event's latency from the send time stamped in its value to the moment it was
+// received: when poll() returned it (--delivery poll), or when on_events was called with it on
+// the shard's thread (--delivery callback; the worker's thread then only polls for membership).
 //
-// Thread-safety: prepare() and run() on the worker's thread; the accessors after run_workers
-// returned.
+// Thread-safety: prepare() and run() on the worker's thread; with callback delivery the figures
+// are also written from the shards' threads, under mutex_. The accessors after run_workers
+// returned (run() closed the consumer, which stops every delivery).
 #pragma once
 
 #include "bench/sluice_bench/embedded_producer.h"
@@ -14,7 +16,9 @@
 
 #include <sluice/sluice.h>
 
+#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,13 +48,15 @@ class ConsumerWorker final : public Worker {
   const ErrorTally& errors() const { return errors_; }
 
  private:
-  void take(const std::vector<Record>& records, int64_t now_ns);
+  void take(std::span<const Record> records, int64_t now_ns);
   // True when every producer is done and everything they sent arrived, or the drain deadline
   // after they stopped has passed.
   bool finished(int64_t now_ns);
 
   ConsumerPlan plan_;
   std::optional<Consumer> consumer_;
+  // Callback delivery: the figures below are written by the shards' threads too.
+  std::mutex mutex_;
   LatencyHistogram latency_ns_;
   LatencyHistogram latency_intended_ns_;
   uint64_t received_ = 0;

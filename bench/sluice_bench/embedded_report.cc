@@ -55,6 +55,9 @@ void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
       r.shards, static_cast<ull>(o.batch_bytes), static_cast<ull>(o.linger_us),
       static_cast<ull>(r.tail_cache_bytes), static_cast<ull>(r.segment_bytes),
       o.rate > 0 ? "open" : "closed", o.rate, o.seconds, r.elapsed_s);
+  if (o.workload == EmbeddedWorkload::e2e) {
+    std::fprintf(out, ",\n  \"delivery\": \"%s\"", o.callback_delivery ? "callback" : "poll");
+  }
   if (o.workload == EmbeddedWorkload::queue) {
     std::fprintf(out, ",\n  \"workers\": %u,\n  \"batch_events\": %u", o.readers, o.batch_events);
   }
@@ -97,6 +100,9 @@ void print_embedded_summary(const EmbeddedOptions& o, const EmbeddedResult& r) {
       std::string(wait_strategy_name(o.wait)).c_str(), o.rate > 0 ? "open-loop" : "closed-loop",
       r.events_per_sec(), bytes_per_sec(o, r) / 1e6, us(h.percentile(50)), us(h.percentile(99)),
       us(h.percentile(99.9)), us(h.percentile(99.99)), us(h.max()));
+  if (o.workload == EmbeddedWorkload::e2e) {
+    std::printf(", delivery %s", o.callback_delivery ? "callback" : "poll");
+  }
   if (open_loop_e2e(o)) {
     const auto& i = r.latency_intended_ns;
     std::printf(", from intended p50 %.1f p99 %.1f max %.1f, send delay p99 %.1f",
