@@ -2,19 +2,22 @@
 //
 // Opens an engine in a fresh temporary directory, creates a keyed topic of 3 partitions,
 // produces keyed events (half with futures, half with callbacks), consumes all of them in a
-// consumer group and commits, then asks the query path: read() and partition_state() of each
+// consumer group and commits, reads them again in a second group by callback delivery, then
+// asks the query path: read() and partition_state() of each
 // partition, and latest() of every key. Prints what it does; exits 0, or 1 with a message on
 // the first error.
 #include <sluice/sluice.h>
 
 #include <stdlib.h>  // mkdtemp
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <future>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -129,6 +132,33 @@ bool consume(sluice::Engine& engine) {
   return ok(consumer->close(), "Consumer::close");
 }
 
+// Reads the topic again in group "audit" by callback delivery: the shards hand the events to
+// on_events on their own threads; poll() only keeps the membership. Closing commits.
+bool consume_by_callback(sluice::Engine& engine) {
+  std::atomic<int> received{0};
+  sluice::ConsumerOptions options;
+  options.group = "audit";
+  options.topics = {kTopic};
+  options.on_events = [&received](std::span<const sluice::Record> events) {
+    received.fetch_add(static_cast<int>(events.size()));  // keep it short: a shard waits
+  };
+  auto consumer = engine.consumer(options);
+  if (!ok(consumer, "Engine::consumer (callback)")) return false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (received.load() < kEvents) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "embed: only %d of %d events reached on_events in 30 s\n",
+                   received.load(), kEvents);
+      return false;
+    }
+    auto polled = consumer->poll(std::chrono::milliseconds(50));
+    if (!ok(polled, "Consumer::poll (callback)")) return false;
+  }
+  if (!ok(consumer->close(), "Consumer::close (callback)")) return false;
+  std::printf("group 'audit' received %d events through on_events\n", received.load());
+  return true;
+}
+
 // The synchronous query path: state and contents of each partition, and each key's latest.
 bool query(sluice::Engine& engine, const std::map<std::string, std::string>& last_value) {
   int64_t stored = 0;
@@ -180,6 +210,7 @@ int run(const std::string& data_dir) {
   std::map<std::string, std::string> last_value;
   if (!produce(**engine, last_value)) return 1;
   if (!consume(**engine)) return 1;
+  if (!consume_by_callback(**engine)) return 1;
   if (!query(**engine, last_value)) return 1;
   std::printf("done\n");
   return 0;
