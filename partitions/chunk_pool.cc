@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <thread>
 
 namespace sluice::partitions {
@@ -27,9 +26,6 @@ std::optional<Chunk> ChunkPool::acquire() {
   if (free_.empty() && allocated_ < slots_->count()) {
     void* memory = std::aligned_alloc(io::kDirectIoAlignment, chunk_bytes());
     SLUICE_ASSERT_MSG(memory != nullptr, "out of memory for the tail cache");
-    // Zeroed here and again when retired, so that the padding of a partial page written with
-    // O_DIRECT is always zero.
-    std::memset(memory, 0, chunk_bytes());
     // Relaxed: published to readers by the release of the chunk's first odd generation.
     ChunkSlot& slot = slots_->slot(allocated_);
     slot.data.store(static_cast<std::byte*>(memory), std::memory_order_relaxed);
@@ -114,7 +110,6 @@ void ChunkPool::retire(const Chunk& chunk) {
 
 void ChunkPool::free_chunk(uint32_t slot) {
   ChunkSlot& s = slots_->slot(slot);
-  std::memset(s.data.load(std::memory_order_relaxed), 0, chunk_bytes());
   // Relaxed: hidden and unheld; publish() releases the chunk again.
   s.index_count.store(0, std::memory_order_relaxed);
   SLUICE_ASSERT(free_.size() < allocated_);

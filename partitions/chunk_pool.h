@@ -4,9 +4,14 @@
 // when every chunk is in use (the caller recycles one or reports backpressure).
 //
 // Each chunk has a slot in a ChunkSlots table shared with readers on other threads
-// (chunk_slots.h): publish() makes a chunk's bytes findable, and the pool never zeroes or hands
-// out again a chunk that a reader has pinned. retire() parks such a chunk until its pins go;
-// the pool never waits for a reader, except in close().
+// (chunk_slots.h): publish() makes a chunk's bytes findable, and the pool never hands out again
+// a chunk that a reader has pinned. retire() parks such a chunk until its pins go; the pool
+// never waits for a reader, except in close().
+//
+// The pool does not clear a chunk's bytes (acquire() returns whatever they were): the log
+// zeroes the padding of each partial page it writes, the only bytes past the data that reach
+// the file. Clearing whole chunks (1 MiB each) cost the append that crossed into a new chunk
+// 0.2-0.45 ms on the machine of bench/RESULTS.md, a stall of the shard every 1 MiB.
 //
 // Thread-safety: owned by one thread (the log's owner); readers see only the ChunkSlots.
 #pragma once
@@ -36,7 +41,7 @@ class ChunkPool {
   ChunkPool(const ChunkPool&) = delete;
   ChunkPool& operator=(const ChunkPool&) = delete;
 
-  // A zero-filled chunk that no reader can see yet, or nothing when none is free.
+  // A chunk that no reader can see yet (its bytes unspecified), or nothing when none is free.
   std::optional<Chunk> acquire();
   // Makes the chunk's bytes findable by readers as file_pos onward of the segment at
   // segment_base (release: its memory and fields are visible to a reader that finds it).
@@ -51,8 +56,8 @@ class ChunkPool {
   void index_batch(const Chunk& chunk, int64_t offset, uint64_t position);
   // Drops the index entries at or past `position`; the chunk is hidden and unheld.
   void truncate_index(const Chunk& chunk, uint64_t position);
-  // Gives a chunk back: hidden, zeroed and free once no reader holds it (at once, or on a
-  // later call of acquire() or free_count()).
+  // Gives a chunk back: hidden, and free once no reader holds it (at once, or on a later call
+  // of acquire() or free_count()).
   void retire(const Chunk& chunk);
 
   // Chunks acquire() can give now (free ones plus ones never allocated).
@@ -72,8 +77,8 @@ class ChunkPool {
 
   std::shared_ptr<ChunkSlots> slots_;
   uint32_t allocated_ = 0;        // slots [0, allocated_) have memory
-  std::vector<uint32_t> free_;    // allocated, zeroed, unpublished
-  std::vector<uint32_t> parked_;  // retired while pinned: hidden, not yet zeroed
+  std::vector<uint32_t> free_;    // allocated, unpublished, unheld
+  std::vector<uint32_t> parked_;  // retired while pinned: hidden, not yet free
 };
 
 }  // namespace sluice::partitions

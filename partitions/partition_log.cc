@@ -197,6 +197,10 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
     // later appends may still fill it.
     if (!segment.writes.empty()) return false;
     write_end = align_up(data_end);
+    // The padding reaches the file: zeros, as FORMAT.md promises (chunks are not cleared when
+    // they are reused; no reader looks past the published size, and no write of this segment
+    // is in flight).
+    std::memset(chunk.data + (data_end - chunk.file_pos), 0, write_end - data_end);
   } else {
     data_end = write_end;
   }

@@ -359,6 +359,36 @@ TEST_F(PartitionLogTest, DirectWritesAreAlignedAndPaddedPagesAreRewritten) {
   EXPECT_EQ(values_of(*read), (std::vector<std::string>{"d29-0", "d29-1", "d29-2"}));
 }
 
+// Chunks are reused without being cleared: the padding after the data in each partial page
+// written must still be zeros (FORMAT.md 2.4), not bytes of a chunk's earlier use.
+TEST_F(PartitionLogTest, ThePaddingOfAPartialPageIsZeroInReusedChunks) {
+  auto o = options();
+  o.direct_io = true;
+  o.segment_bytes = 1 << 20;
+  o.chunk_bytes = 16 * 1024;
+  o.max_batch_bytes = 16 * 1024;
+  o.tail_cache_bytes = 64 * 1024;  // 4 chunks: reused after 64 KiB
+  auto log = open(o);
+  const std::string path = std::string(kDir) + "/" + segment_file_name(0, ".log");
+  uint64_t data_end = 0;
+  int checked = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const auto batch = make_batch(std::string(1 + i % 150, 'x') + std::to_string(i), 1 + i % 5);
+    ASSERT_TRUE(append_wait(*log, batch, Durability::written).ok());
+    data_end += batch.size();
+    if (data_end % 4096 == 0) continue;
+    Result<std::string> file = fs_.contents(path);
+    ASSERT_TRUE(file.ok());
+    const uint64_t page_end = (data_end + 4095) / 4096 * 4096;
+    ASSERT_GE(file->size(), page_end);
+    for (uint64_t at = data_end; at < page_end; ++at)
+      ASSERT_EQ((*file)[at], '\0') << "byte " << at << " after append " << i;
+    ++checked;
+  }
+  EXPECT_GT(data_end, 4 * o.tail_cache_bytes);  // every chunk was reused a few times
+  EXPECT_GT(checked, 1000);
+}
+
 TEST_F(PartitionLogTest, FailedWriteDropsTheUnwrittenAppendsAndGoesOn) {
   auto log = open();
   ASSERT_TRUE(append_wait(*log, make_batch("kept", 2), Durability::synced).ok());
