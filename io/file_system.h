@@ -115,6 +115,10 @@ class FileSystem {
   virtual void write_then_datasync_async(FileHandle file, uint64_t offset,
                                          std::span<const std::byte> data, IoOp& write_op,
                                          IoOp& sync_op) = 0;
+  // Completes `op` (with 0) once `after` has passed: a timer on the same ring as the I/O, so
+  // that the polling thread's wait ends for it too. The in-memory twin completes it at its next
+  // poll() (its callers keep their own time).
+  virtual void timer_async(std::chrono::nanoseconds after, IoOp& op) = 0;
 
   // Submits queued operations and runs the callbacks of those that completed. When none is
   // ready, waits up to `wait` for one. Returns the number of callbacks run.

@@ -43,7 +43,7 @@ namespace {
 // should fail, not allocate gigabytes.
 constexpr uint64_t kMaxFileBytes = uint64_t{1} << 30;
 
-enum Opcode : uint8_t { kOpWrite = 1, kOpRead, kOpSync };
+enum Opcode : uint8_t { kOpWrite = 1, kOpRead, kOpSync, kOpTimer };
 
 // One change to a file since its last datasync, replayed (in part) by a torn crash.
 struct Change {
@@ -194,6 +194,7 @@ struct MemoryFileSystem::State {
   int sync_faults = 0;
   uint64_t capacity_bytes = 0;  // 0: unlimited
   std::deque<IoOp*> queue;
+  uint64_t async_writes = 0;
   // A linked datasync whose write failed, and the error it must complete with.
   std::unordered_map<IoOp*, Error> failed_links;
   // Bumped by crash(), so that a poll() in progress drops what it had not run yet.
@@ -600,6 +601,8 @@ Result<uint64_t> MemoryFileSystem::State::execute(IoOp& op) {
       SLUICE_TRY(datasync(s.file));
       return uint64_t{0};
     }
+    case kOpTimer:
+      return uint64_t{0};
   }
   SLUICE_UNREACHABLE("unknown opcode in a queued IoOp");
 }
@@ -807,7 +810,13 @@ void MemoryFileSystem::write_async(FileHandle file, uint64_t offset,
   // The buffer is only read: the pointer is stored non-const because IoOp::State holds both.
   prepare(op, kOpWrite, file, offset, const_cast<std::byte*>(data.data()), data.size());
   std::lock_guard lock(state_->mutex);
+  ++state_->async_writes;
   state_->enqueue(op);
+}
+
+uint64_t MemoryFileSystem::async_writes() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->async_writes;
 }
 
 void MemoryFileSystem::read_async(FileHandle file, uint64_t offset, std::span<std::byte> out,
@@ -823,6 +832,12 @@ void MemoryFileSystem::datasync_async(FileHandle file, IoOp& op) {
   state_->enqueue(op);
 }
 
+void MemoryFileSystem::timer_async(std::chrono::nanoseconds /*after*/, IoOp& op) {
+  prepare(op, kOpTimer, FileHandle{}, 0, nullptr, 0);
+  std::lock_guard lock(state_->mutex);
+  state_->enqueue(op);
+}
+
 void MemoryFileSystem::write_then_datasync_async(FileHandle file, uint64_t offset,
                                                  std::span<const std::byte> data, IoOp& write_op,
                                                  IoOp& sync_op) {
@@ -831,6 +846,7 @@ void MemoryFileSystem::write_then_datasync_async(FileHandle file, uint64_t offse
   prepare(sync_op, kOpSync, file, 0, nullptr, 0);
   write_op.state.linked = &sync_op;
   std::lock_guard lock(state_->mutex);
+  ++state_->async_writes;
   state_->enqueue(write_op);
   state_->enqueue(sync_op);
 }

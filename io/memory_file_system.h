@@ -46,6 +46,8 @@ class MemoryFileSystem final : public FileSystem {
   void shuffle_completions(bool on, uint64_t seed = 1);
   // A file's current bytes (for assertions in tests).
   Result<std::string> contents(const std::string& path) const;
+  // Asynchronous writes issued so far (write_async and write_then_datasync_async).
+  uint64_t async_writes() const;
 
   // ---- FileSystem ----
   Result<FileHandle> open(const std::string& path, const OpenOptions& options) override;
@@ -70,6 +72,7 @@ class MemoryFileSystem final : public FileSystem {
   void datasync_async(FileHandle file, IoOp& op) override;
   void write_then_datasync_async(FileHandle file, uint64_t offset, std::span<const std::byte> data,
                                  IoOp& write_op, IoOp& sync_op) override;
+  void timer_async(std::chrono::nanoseconds after, IoOp& op) override;
   size_t poll(std::chrono::microseconds wait) override;
   size_t in_flight() const override;
   void wake() override;

@@ -90,6 +90,7 @@ class UringFileSystem final : public FileSystem {
     ring_->read(op, fd_of(file), offset, out.data(), out.size());
   }
   void datasync_async(FileHandle file, IoOp& op) override { ring_->fdatasync(op, fd_of(file)); }
+  void timer_async(std::chrono::nanoseconds after, IoOp& op) override { ring_->timeout(op, after); }
   void write_then_datasync_async(FileHandle file, uint64_t offset, std::span<const std::byte> data,
                                  IoOp& write_op, IoOp& sync_op) override {
     ring_->write_then_fdatasync(write_op, sync_op, fd_of(file), offset, data.data(), data.size());

@@ -519,6 +519,9 @@ class PowerCutFileSystem final : public io::FileSystem {
   void read_async(io::FileHandle, uint64_t, std::span<std::byte>, io::IoOp&) override {
     ADD_FAILURE() << "the catalog makes no asynchronous calls";
   }
+  void timer_async(std::chrono::nanoseconds, io::IoOp&) override {
+    ADD_FAILURE() << "the catalog makes no asynchronous calls";
+  }
   void datasync_async(io::FileHandle, io::IoOp&) override {
     ADD_FAILURE() << "the catalog makes no asynchronous calls";
   }
