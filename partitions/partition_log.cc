@@ -39,6 +39,12 @@ void on_write_callback(io::IoOp& op, Result<uint64_t> result) {
   write->log->on_write_done(*write, result);
 }
 
+void on_rewrite_timer(io::IoOp& op, Result<uint64_t> /*result*/) {
+  auto* log = static_cast<PartitionLog::Impl*>(op.context);
+  log->rewrite_timer_armed = false;
+  log->flush();
+}
+
 void on_sync_callback(io::IoOp& op, Result<uint64_t> result) {
   auto* sync = static_cast<SyncOp*>(op.context);
   sync->log->on_sync_done(*sync, result);
@@ -72,6 +78,8 @@ PartitionLog::Impl::Impl(io::FileSystem& file_system, std::string directory,
     write.log = this;
     free_writes.push_back(&write);
   }
+  rewrite_timer.callback = on_rewrite_timer;
+  rewrite_timer.context = this;
 }
 
 int64_t PartitionLog::Impl::now_ms() const {
@@ -195,7 +203,7 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   if (tail) {
     // Only a partial page is left: write it once the segment's other writes are done, as
     // later appends may still fill it.
-    if (!segment.writes.empty()) return false;
+    if (!segment.writes.empty() || hold_tail_rewrite(segment)) return false;
     write_end = align_up(data_end);
     // The padding reaches the file: zeros, as FORMAT.md promises (chunks are not cleared when
     // they are reused; no reader looks past the published size, and no write of this segment
@@ -223,6 +231,22 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   return true;
 }
 
+bool PartitionLog::Impl::hold_tail_rewrite(Segment& segment) {
+  // Nothing is held while an fdatasync is wanted: synced appends and sync() keep their latency.
+  if (options.tail_rewrite_interval.count() <= 0 || !synced_waiters.empty() ||
+      sync_requested > synced_offset) {
+    return false;
+  }
+  const auto due = segment.tail_written_at + options.tail_rewrite_interval;
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= due) return false;
+  if (!rewrite_timer_armed) {
+    rewrite_timer_armed = true;
+    fs.timer_async(due - now, rewrite_timer);
+  }
+  return true;
+}
+
 void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& result) {
   SLUICE_ASSERT(write.in_use && !write.done);
   write.done = true;
@@ -234,7 +258,10 @@ void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& r
     segment.writes.pop_front();
     if (front->error && !rollback && !failure) rollback = *front->error;
     if (!rollback && !failure) segment.written_end = std::max(segment.written_end, front->data_end);
-    if (front->tail) segment.tail_write_in_flight = false;
+    if (front->tail) {
+      segment.tail_write_in_flight = false;
+      segment.tail_written_at = std::chrono::steady_clock::now();
+    }
     SLUICE_ASSERT(front->in_use);
     front->in_use = false;
     free_writes.push_back(front);
@@ -486,7 +513,8 @@ PartitionLog::~PartitionLog() {
   if (!log.failure) (void)log.sync();
   // Wait for every operation of this log; a file system that dropped them (a simulated power
   // loss) has nothing in flight, and then there is nothing left to wait for.
-  while ((!log.writes_idle() || log.syncs_in_flight > 0) && log.fs.in_flight() > 0) {
+  while ((!log.writes_idle() || log.syncs_in_flight > 0 || log.rewrite_timer_armed) &&
+         log.fs.in_flight() > 0) {
     log.fs.poll(std::chrono::milliseconds(10));
   }
   log.fail_waiters(Error(Errc::closed, "partition " + log.dir + " was closed"),

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 namespace sluice::partitions {
 namespace {
@@ -387,6 +388,56 @@ TEST_F(PartitionLogTest, ThePaddingOfAPartialPageIsZeroInReusedChunks) {
   }
   EXPECT_GT(data_end, 4 * o.tail_cache_bytes);  // every chunk was reused a few times
   EXPECT_GT(checked, 1000);
+}
+
+// tail_rewrite_interval: a partial page written a moment ago is not rewritten for each append
+// (the twin's timer completes at every poll, and the interval has not passed), until a synced
+// append wants it on disk; closing writes what was held.
+TEST_F(PartitionLogTest, APartialPageIsRewrittenAtMostOncePerInterval) {
+  auto o = options();
+  o.tail_rewrite_interval = std::chrono::seconds(30);
+  auto log = open(o);
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  const uint64_t writes = fs_.async_writes();
+  int written = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto appended = log->append(make_batch("held" + std::to_string(i), 1), Durability::written,
+                                [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
+    ASSERT_TRUE(appended.ok());
+    for (int k = 0; k < 5; ++k)
+      fs_.poll(std::chrono::milliseconds(0));
+  }
+  EXPECT_EQ(fs_.async_writes(), writes);  // all of them wait in the one partial page
+  EXPECT_EQ(written, 0);
+  EXPECT_EQ(log->high_watermark().load(), 21);  // readers see them meanwhile
+  // A synced append is not held: it writes (and syncs) everything before it too.
+  ASSERT_TRUE(append_wait(*log, make_batch("synced", 1), Durability::synced).ok());
+  EXPECT_EQ(written, 20);
+  EXPECT_GT(fs_.async_writes(), writes);
+  // Held again; closing writes it.
+  ASSERT_TRUE(log->append(make_batch("last", 1), Durability::written).ok());
+  fs_.poll(std::chrono::milliseconds(0));
+  log.reset();
+  log = open(o);
+  EXPECT_EQ(log->next_offset(), 23);
+}
+
+// With a short interval the held page goes out by itself once the interval has passed.
+TEST_F(PartitionLogTest, AHeldPartialPageIsWrittenWhenTheIntervalPasses) {
+  auto o = options();
+  o.tail_rewrite_interval = std::chrono::milliseconds(2);
+  auto log = open(o);
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  bool done = false;
+  ASSERT_TRUE(log->append(make_batch("second", 1), Durability::written,
+                          [&](const Result<AppendInfo>& r) { done = r.ok(); })
+                  .ok());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done && std::chrono::steady_clock::now() < until) {
+    fs_.poll(std::chrono::milliseconds(0));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  EXPECT_TRUE(done);
 }
 
 TEST_F(PartitionLogTest, FailedWriteDropsTheUnwrittenAppendsAndGoesOn) {
