@@ -65,13 +65,14 @@ class Pacer {
     }
   }
 
- private:
+  // One pause of a busy-wait.
   static void relax() {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
 #endif
   }
 
+ private:
   int64_t first_ns_;
   double interval_ns_;
 };

@@ -1,5 +1,6 @@
 #include "bench/sluice_bench/limits_bench.h"
 
+#include "bench/sluice_bench/embedded_pacer.h"
 #include "bench/sluice_bench/embedded_workers.h"
 #include "bench/sluice_bench/latency_histogram.h"
 #include "bench/sluice_bench/report_json.h"
@@ -8,6 +9,9 @@
 
 #include <sys/socket.h>
 
+#include <boost/lockfree/spsc_queue.hpp>
+
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -20,11 +24,14 @@ constexpr const char* kUsage =
     "usage: sluice-bench limits --json FILE [--seconds S (1, per test)]\n";
 constexpr size_t kCopyBytes = 64u << 20;
 constexpr size_t kChunkBytes = 256u << 10;
+// The rate of the paced hand-off: that of the embedded e2e targets (issue 3).
+constexpr double kHandoffRate = 100000;
 
 struct Limits {
   double memcpy_bytes_per_sec = 0;
   double tcp_bytes_per_sec = 0;
   LatencyHistogram round_trip_ns;
+  LatencyHistogram handoff_ns;
 };
 
 double memcpy_bandwidth(double seconds) {
@@ -125,6 +132,42 @@ Result<void> round_trips(double seconds, LatencyHistogram& out) {
   return outcome;
 }
 
+// The floor of e2e on this machine: one thread paced at kHandoffRate as the embedded
+// benchmark's senders are (embedded_pacer.h) pushes its send time through a boost spsc_queue;
+// another busy-polls it as the engine's spinning threads do (a pause between checks, a yield
+// every 8) and records how long after the push it saw each one. Two threads, one hand-off,
+// no work: what an engine's sender -> shard hop cannot beat.
+void paced_handoff(double seconds, LatencyHistogram& out) {
+  boost::lockfree::spsc_queue<int64_t, boost::lockfree::capacity<65536>> queue;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    int64_t sent_ns = 0;
+    for (uint32_t checks = 0; !done.load(std::memory_order_acquire) || queue.read_available();) {
+      if (queue.pop(sent_ns)) {
+        out.record(static_cast<uint64_t>(std::max<int64_t>(0, steady_now_ns() - sent_ns)));
+        continue;
+      }
+      if ((++checks & 7) == 0) {
+        std::this_thread::yield();
+      } else {
+        Pacer::relax();
+      }
+    }
+  });
+  Pacer::tighten_timer_slack();
+  const int64_t start_ns = steady_now_ns() + 1'000'000;
+  const int64_t end_ns = start_ns + static_cast<int64_t>(seconds * 1e9);
+  const Pacer pacer(start_ns, kHandoffRate);
+  for (uint64_t k = 0; pacer.due_ns(k) < end_ns; ++k) {
+    Pacer::wait_until(pacer.due_ns(k), steady_now_ns, [] {});
+    while (!queue.push(steady_now_ns())) {
+      Pacer::relax();  // the reader is 64 k behind: wait, as a full ring would make a sender
+    }
+  }
+  done.store(true, std::memory_order_release);
+  reader.join();
+}
+
 Result<void> write_json(const std::string& path, const Limits& limits) {
   FILE* out = std::fopen(path.c_str(), "w");
   if (out == nullptr) return Error(Errc::io_error, "cannot write " + path);
@@ -133,6 +176,7 @@ Result<void> write_json(const std::string& path, const Limits& limits) {
                "  \"loopback_tcp_bytes_per_sec\": %.1f",
                limits.memcpy_bytes_per_sec, limits.tcp_bytes_per_sec);
   print_latency_json(out, "loopback_round_trip_us", limits.round_trip_ns);
+  print_latency_json(out, "paced_handoff_us", limits.handoff_ns);
   std::fputs("\n}\n", out);
   if (std::fclose(out) != 0) return Error(Errc::io_error, "cannot write " + path);
   return {};
@@ -145,6 +189,7 @@ Result<Limits> measure(double seconds) {
   if (!tcp.ok()) return std::move(tcp).error();
   limits.tcp_bytes_per_sec = *tcp;
   SLUICE_TRY(round_trips(seconds, limits.round_trip_ns));
+  paced_handoff(seconds, limits.handoff_ns);
   return limits;
 }
 
@@ -169,12 +214,15 @@ int limits_command(std::span<const std::string> words) {
     return 1;
   }
   const LatencyHistogram& rtt = limits->round_trip_ns;
+  const LatencyHistogram& hop = limits->handoff_ns;
   std::printf(
       "limits: memcpy %.2f GB/s, loopback TCP %.2f GB/s, loopback round trip us p50 %.1f p99 "
-      "%.1f p99.9 %.1f max %.1f\n",
+      "%.1f p99.9 %.1f max %.1f, paced hand-off at %.0f/s us p50 %.2f p99 %.2f p99.9 %.1f max "
+      "%.1f\n",
       limits->memcpy_bytes_per_sec / 1e9, limits->tcp_bytes_per_sec / 1e9,
       ns_to_us(rtt.percentile(50)), ns_to_us(rtt.percentile(99)), ns_to_us(rtt.percentile(99.9)),
-      ns_to_us(rtt.max()));
+      ns_to_us(rtt.max()), kHandoffRate, ns_to_us(hop.percentile(50)), ns_to_us(hop.percentile(99)),
+      ns_to_us(hop.percentile(99.9)), ns_to_us(hop.max()));
   if (Result<void> written = write_json(*json, *limits); !written.ok()) {
     std::fprintf(stderr, "sluice-bench limits: %s\n", written.error().to_string().c_str());
     return 1;

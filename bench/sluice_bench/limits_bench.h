@@ -4,7 +4,10 @@
 // - loopback TCP: bytes/s one thread sends another over a 127.0.0.1 connection in 256 KiB
 //   writes (a client and a server process on this machine can move no more than that);
 // - loopback round trip: the latency of a one-byte ping-pong between two threads over
-//   127.0.0.1, the floor of any request-response latency here.
+//   127.0.0.1, the floor of any request-response latency here;
+// - paced hand-off: how long after a push, made at 100,000/s by a thread paced like the
+//   embedded benchmark's senders, a busy-polling thread sees it through a boost spsc_queue:
+//   the floor of the engine's end-to-end latency here.
 // The disk's sequential write bandwidth comes from fio (bench/run, bench/compare).
 #pragma once
 

@@ -19,7 +19,8 @@ constexpr const char* kUsage =
     "  kafka     a Kafka server (sluiced) through librdkafka: produce, consume, e2e\n"
     "  http      sluiced's HTTP API: query (single-event reads), queue (receive + ack)\n"
     "  redis     Redis Streams, for comparison: xadd, xrange\n"
-    "  limits    this machine's memcpy and loopback TCP bandwidth, loopback round trip\n"
+    "  limits    this machine's memcpy and loopback TCP bandwidth, loopback round trip, paced\n"
+    "            hand-off\n"
     "Each takes --help.\n";
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `sluice-bench limits`: a short run reports the memcpy and loopback TCP bandwidth and the
-// loopback round trip, all positive; bad flags are usage errors.
+// loopback round trip and the paced hand-off, all positive; bad flags are usage errors.
 #include "tests/bench/bench_json.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
@@ -25,6 +25,9 @@ TEST(LimitsBenchTest, ReportsTheMachinesLimits) {
   EXPECT_GT(number(json, "", "loopback_tcp_bytes_per_sec"), 1e7) << json;
   testing::expect_sane_latency(json, "loopback_round_trip_us");
   EXPECT_GT(number(json, "loopback_round_trip_us", "count"), 10.0) << json;
+  testing::expect_sane_latency(json, "paced_handoff_us");
+  // 0.2 s at 100,000/s.
+  EXPECT_EQ(number(json, "paced_handoff_us", "count"), 20000.0) << json;
 }
 
 TEST(LimitsBenchTest, BadFlagsAreUsageErrors) {
