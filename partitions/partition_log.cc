@@ -260,7 +260,10 @@ void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& r
     if (!rollback && !failure) segment.written_end = std::max(segment.written_end, front->data_end);
     if (front->tail) {
       segment.tail_write_in_flight = false;
-      segment.tail_written_at = std::chrono::steady_clock::now();
+      // Only hold_tail_rewrite() reads it: no clock read per write when the interval is off.
+      if (options.tail_rewrite_interval.count() > 0) {
+        segment.tail_written_at = std::chrono::steady_clock::now();
+      }
     }
     SLUICE_ASSERT(front->in_use);
     front->in_use = false;
