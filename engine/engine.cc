@@ -42,9 +42,8 @@ Result<void> validate(const EngineOptions& options) {
     return Error(Errc::invalid_argument,
                  "EngineOptions.tail_cache_bytes_per_partition must be at least 2 MiB");
   }
-  if (options.tail_rewrite_interval.count() < 0 ||
-      options.tail_rewrite_interval > std::chrono::seconds(1)) {
-    return Error(Errc::invalid_argument, "EngineOptions.tail_rewrite_interval must be 0 to 1 s");
+  if (options.write_interval.count() < 0 || options.write_interval > std::chrono::seconds(1)) {
+    return Error(Errc::invalid_argument, "EngineOptions.write_interval must be 0 to 1 s");
   }
   return {};
 }

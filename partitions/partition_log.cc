@@ -27,6 +27,9 @@ constexpr uint64_t kPage = io::kDirectIoAlignment;
 // While a segment has a write in flight, fewer full pages than this wait for more appends (or
 // for that write to complete): under load writes grow instead of multiplying.
 constexpr uint64_t kMinWriteBytesWhileBusy = 64 * 1024;
+// LogOptions::write_interval holds fewer bytes than this: more go at once, so that the interval
+// never limits throughput (at 1 GB/s this much arrives in a quarter of a millisecond).
+constexpr uint64_t kMaxHeldWriteBytes = 256 * 1024;
 uint64_t align_down(uint64_t v) {
   return v & ~(kPage - 1);
 }
@@ -39,9 +42,9 @@ void on_write_callback(io::IoOp& op, Result<uint64_t> result) {
   write->log->on_write_done(*write, result);
 }
 
-void on_rewrite_timer(io::IoOp& op, Result<uint64_t> /*result*/) {
+void on_write_timer(io::IoOp& op, Result<uint64_t> /*result*/) {
   auto* log = static_cast<PartitionLog::Impl*>(op.context);
-  log->rewrite_timer_armed = false;
+  log->write_timer_armed = false;
   log->flush();
 }
 
@@ -78,8 +81,8 @@ PartitionLog::Impl::Impl(io::FileSystem& file_system, std::string directory,
     write.log = this;
     free_writes.push_back(&write);
   }
-  rewrite_timer.callback = on_rewrite_timer;
-  rewrite_timer.context = this;
+  write_timer.callback = on_write_timer;
+  write_timer.context = this;
 }
 
 int64_t PartitionLog::Impl::now_ms() const {
@@ -195,15 +198,21 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   const uint64_t chunk_end = chunk.file_pos + options.chunk_bytes;
   uint64_t data_end = std::min(segment.size, chunk_end);
   uint64_t write_end = align_down(data_end);
-  const bool tail = write_end <= start;
+  if (hold_write(segment, start, data_end, chunk_end)) return false;
+  bool tail = write_end <= start;
   if (!tail && !segment.writes.empty() && write_end < chunk_end &&
       write_end - start < kMinWriteBytesWhileBusy) {
     return false;
   }
+  // With a write interval, the one write after the hold takes the partial last page along.
+  if (!tail && options.write_interval.count() > 0 && segment.writes.empty() &&
+      data_end > write_end) {
+    tail = true;
+  }
   if (tail) {
-    // Only a partial page is left: write it once the segment's other writes are done, as
-    // later appends may still fill it.
-    if (!segment.writes.empty() || hold_tail_rewrite(segment)) return false;
+    // A partial last page: write it once the segment's other writes are done, as later
+    // appends may still fill it.
+    if (!segment.writes.empty()) return false;
     write_end = align_up(data_end);
     // The padding reaches the file: zeros, as FORMAT.md promises (chunks are not cleared when
     // they are reused; no reader looks past the published size, and no write of this segment
@@ -231,18 +240,20 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   return true;
 }
 
-bool PartitionLog::Impl::hold_tail_rewrite(Segment& segment) {
+bool PartitionLog::Impl::hold_write(Segment& segment, uint64_t start, uint64_t data_end,
+                                    uint64_t chunk_end) {
   // Nothing is held while an fdatasync is wanted: synced appends and sync() keep their latency.
-  if (options.tail_rewrite_interval.count() <= 0 || !synced_waiters.empty() ||
+  if (options.write_interval.count() <= 0 || segment.rolled || !synced_waiters.empty() ||
       sync_requested > synced_offset) {
     return false;
   }
-  const auto due = segment.tail_written_at + options.tail_rewrite_interval;
+  if (data_end == chunk_end || data_end - start >= kMaxHeldWriteBytes) return false;
+  const auto due = segment.last_write_at + options.write_interval;
   const auto now = std::chrono::steady_clock::now();
   if (now >= due) return false;
-  if (!rewrite_timer_armed) {
-    rewrite_timer_armed = true;
-    fs.timer_async(due - now, rewrite_timer);
+  if (!write_timer_armed) {
+    write_timer_armed = true;
+    fs.timer_async(due - now, write_timer);
   }
   return true;
 }
@@ -258,13 +269,10 @@ void PartitionLog::Impl::on_write_done(WriteOp& write, const Result<uint64_t>& r
     segment.writes.pop_front();
     if (front->error && !rollback && !failure) rollback = *front->error;
     if (!rollback && !failure) segment.written_end = std::max(segment.written_end, front->data_end);
-    if (front->tail) {
-      segment.tail_write_in_flight = false;
-      // Only hold_tail_rewrite() reads it: no clock read per write when the interval is off.
-      if (options.tail_rewrite_interval.count() > 0) {
-        segment.tail_written_at = std::chrono::steady_clock::now();
-      }
-    }
+    if (front->tail) segment.tail_write_in_flight = false;
+    // Only hold_write() reads it: no clock read per write when the interval is off.
+    if (options.write_interval.count() > 0)
+      segment.last_write_at = std::chrono::steady_clock::now();
     SLUICE_ASSERT(front->in_use);
     front->in_use = false;
     free_writes.push_back(front);
@@ -516,7 +524,7 @@ PartitionLog::~PartitionLog() {
   if (!log.failure) (void)log.sync();
   // Wait for every operation of this log; a file system that dropped them (a simulated power
   // loss) has nothing in flight, and then there is nothing left to wait for.
-  while ((!log.writes_idle() || log.syncs_in_flight > 0 || log.rewrite_timer_armed) &&
+  while ((!log.writes_idle() || log.syncs_in_flight > 0 || log.write_timer_armed) &&
          log.fs.in_flight() > 0) {
     log.fs.poll(std::chrono::milliseconds(10));
   }

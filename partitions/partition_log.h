@@ -68,15 +68,18 @@ struct LogOptions {
   uint32_t chunk_bytes = 1u << 20;
   uint64_t tail_cache_bytes = 64ull << 20;
   uint32_t max_writes_in_flight = 8;
-  // The partial last page of the active segment is written whenever no other write of the
-  // segment is in flight, so a steady trickle of small appends rewrites it every device round
-  // trip (every ~40 us on the machine of bench/RESULTS.md), and each write costs the owner's
-  // core a system call, a device notification and a completion. Above 0, that page is
-  // rewritten at most once per interval (counted from the previous rewrite's completion);
-  // full pages, the first rewrite after a pause and every write while a synced append or sync()
-  // waits go at once. The price: `written` appends of a busy partition complete up to one
-  // interval later.
-  std::chrono::nanoseconds tail_rewrite_interval{0};
+  // At 0, appended bytes are written as soon as they can be: each page as it fills, and the
+  // partial last page whenever no other write of the segment is in flight, so a steady trickle
+  // of small appends writes every device round trip (every ~40 us on the machine of
+  // bench/RESULTS.md). Each write costs the owner's thread a system call and a device
+  // notification, which on a virtual machine stops that thread for as long as the host takes
+  // (about 15 us there), and a completion. Above 0, the active segment is written at most once
+  // per interval (counted from the previous write's completion), in one write that takes the
+  // partial last page along. Not held: the first write after a pause, every write while a
+  // synced append or sync() waits, kMaxHeldWriteBytes or more waiting, a chunk's last page,
+  // and what a rolled segment has left. The price: `written` appends of a busy partition
+  // complete up to one interval later.
+  std::chrono::nanoseconds write_interval{0};
   // The first offset of an empty log.
   int64_t initial_offset = 0;
   // Idempotent producers whose state the partition keeps (producer_state.h); the least

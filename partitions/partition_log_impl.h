@@ -83,10 +83,10 @@ struct PartitionLog::Impl {
   std::vector<WriteOp> write_ops;  // max_writes_in_flight, allocated at open
   std::vector<WriteOp*> free_writes;
   std::deque<SyncOp> sync_ops;  // one per segment synced in a round; grows only with rolls
-  // A partial-page write held back by options.tail_rewrite_interval: this timer's completion
-  // flushes again. Armed at most once at a time.
-  io::IoOp rewrite_timer;
-  bool rewrite_timer_armed = false;
+  // Writes held back by options.write_interval: this timer's completion flushes again. Armed
+  // at most once at a time.
+  io::IoOp write_timer;
+  bool write_timer_armed = false;
   uint32_t syncs_in_flight = 0;
   int64_t sync_round_target = 0;  // written_offset when the round started
   std::chrono::steady_clock::time_point sync_round_started;  // for options.on_fdatasync
@@ -119,9 +119,9 @@ struct PartitionLog::Impl {
   void flush();
   Result<void> sync();
   bool submit_next_write(Segment& segment);
-  // True when the partial-page write of `segment` must wait for tail_rewrite_interval (the
-  // timer is then armed).
-  bool hold_tail_rewrite(Segment& segment);
+  // True when the bytes of `segment` from `start` to `data_end` (where `chunk_end` is the end
+  // of their chunk) must wait for options.write_interval; the timer is then armed.
+  bool hold_write(Segment& segment, uint64_t start, uint64_t data_end, uint64_t chunk_end);
   void on_write_done(WriteOp& write, const Result<uint64_t>& result);
   void on_sync_done(SyncOp& sync, const Result<uint64_t>& result);
   void advance_written();

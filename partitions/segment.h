@@ -52,8 +52,8 @@ struct Segment {
   int64_t next_offset = 0;
   int64_t created_ms = -1;  // when its first batch was appended (-1: empty)
   bool tail_write_in_flight = false;
-  // When the last write of a partial page completed (LogOptions::tail_rewrite_interval).
-  std::chrono::steady_clock::time_point tail_written_at;
+  // When the last write completed (LogOptions::write_interval; only kept while it is set).
+  std::chrono::steady_clock::time_point last_write_at;
   uint32_t syncs_in_flight = 0;
   bool sealed = false;
   bool rolled = false;  // a newer segment exists: seal once every write completed

@@ -62,7 +62,7 @@ Result<void> run_on(const std::string& data_dir, const EmbeddedOptions& options,
   engine_options.data_dir = data_dir;
   engine_options.shards = options.shards;
   engine_options.wait = options.wait;
-  engine_options.tail_rewrite_interval = std::chrono::microseconds(options.tail_rewrite_us);
+  engine_options.write_interval = std::chrono::microseconds(options.write_interval_us);
   engine_options.tail_cache_bytes_per_partition =
       tail_cache_bytes(options, engine_options.tail_cache_bytes_per_partition);
   if (options.internal_compaction_bytes) {

@@ -46,7 +46,7 @@ struct EmbeddedOptions {
   std::string data_dir;              // empty: a temporary directory, removed afterwards
   uint64_t batch_bytes = 64 * 1024;  // ProducerOptions::batch_bytes
   uint64_t linger_us = 0;            // ProducerOptions::linger
-  uint64_t tail_rewrite_us = 0;      // EngineOptions::tail_rewrite_interval
+  uint64_t write_interval_us = 0;    // EngineOptions::write_interval
   // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
   uint64_t segment_bytes = 0;
   // EngineOptions::internal_compaction_min_bytes (the compaction of __queue_state and

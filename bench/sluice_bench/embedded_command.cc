@@ -16,7 +16,7 @@ constexpr const char* kUsage =
     "           [--producers P (produce, e2e; required)] [--rate EVENTS_PER_SEC (open loop)]\n"
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"
     "           [--delivery callback|poll (e2e: how the consumer receives; callback)]\n"
-    "           [--tail-rewrite-us U (rewrite a partial page at most every U us; 0)]\n"
+    "           [--write-interval-us U (write each partition at most every U us; 0)]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
     "           [--readers R (query, queue: worker threads; 1)]\n"
     "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
@@ -105,7 +105,7 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
   SLUICE_TRY(take_size(flags, "key-bytes", 0, 1u << 20, o.key_bytes));
   SLUICE_TRY(take_size(flags, "batch-bytes", 1, kMaxBatchBytes, o.batch_bytes));
   SLUICE_TRY(take_size(flags, "linger-us", 0, 10'000'000, o.linger_us));
-  SLUICE_TRY(take_size(flags, "tail-rewrite-us", 0, 1'000'000, o.tail_rewrite_us));
+  SLUICE_TRY(take_size(flags, "write-interval-us", 0, 1'000'000, o.write_interval_us));
   SLUICE_TRY(take_size(flags, "fill-events", 1, 100'000'000, o.fill_events));
   SLUICE_TRY(take_size(flags, "tail-cache-bytes", 0, 64ull << 30, o.tail_cache_bytes));
   if (flags.text("segment-bytes")) {  // else 0: the topic default

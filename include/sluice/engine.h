@@ -37,12 +37,14 @@ struct EngineOptions {
   uint64_t tail_cache_bytes_per_partition = 16ull << 20;
   // O_DIRECT segment writes (the default: faster on the machines measured, bench/RESULTS.md).
   bool direct_io = true;
-  // Rewrite a partition's partial last page at most this often (0: whenever the previous write
-  // completed). A busy partition of small events then costs its shard's core far fewer writes
-  // (each a system call, a device notification and a completion), which is what shortens the
-  // end-to-end latency of callback delivery (bench/RESULTS.md); `written` acknowledgements come
-  // up to this much later, synced ones are not held.
-  std::chrono::microseconds tail_rewrite_interval{0};
+  // Write a partition's new bytes at most this often (0: as soon as they can be, a page as it
+  // fills and the partial last page whenever the previous write completed). A busy partition
+  // of small events then costs its shard's thread far fewer writes (each a system call, a
+  // device notification that stops a virtual machine's thread for about 15 us, and a
+  // completion), which is what shortens the end-to-end latency of callback delivery
+  // (bench/RESULTS.md). `written` acknowledgements come up to this much later; synced appends
+  // and sync() are not held, nor are 256 KiB or more of waiting bytes, so throughput is not.
+  std::chrono::microseconds write_interval{0};
   // How often each shard applies retention.
   std::chrono::milliseconds retention_check_interval{60000};
   // How long a request's status is kept after its last change (include/sluice/requests.h).

@@ -95,9 +95,9 @@ TEST(EngineOptionsTest, BadOptionsAreRefused) {
   options.shards = 100000;
   EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
   options.shards = 1;
-  options.tail_rewrite_interval = std::chrono::microseconds(-1);
+  options.write_interval = std::chrono::microseconds(-1);
   EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
-  options.tail_rewrite_interval = std::chrono::seconds(2);
+  options.write_interval = std::chrono::seconds(2);
   EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
 }
 

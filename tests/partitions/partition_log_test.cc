@@ -390,12 +390,12 @@ TEST_F(PartitionLogTest, ThePaddingOfAPartialPageIsZeroInReusedChunks) {
   EXPECT_GT(checked, 1000);
 }
 
-// tail_rewrite_interval: a partial page written a moment ago is not rewritten for each append
-// (the twin's timer completes at every poll, and the interval has not passed), until a synced
-// append wants it on disk; closing writes what was held.
+// write_interval: a partial page written a moment ago is not rewritten for each append (the
+// twin's timer completes at every poll, and the interval has not passed), until a synced append
+// wants it on disk; closing writes what was held.
 TEST_F(PartitionLogTest, APartialPageIsRewrittenAtMostOncePerInterval) {
   auto o = options();
-  o.tail_rewrite_interval = std::chrono::seconds(30);
+  o.write_interval = std::chrono::seconds(30);
   auto log = open(o);
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   const uint64_t writes = fs_.async_writes();
@@ -425,7 +425,7 @@ TEST_F(PartitionLogTest, APartialPageIsRewrittenAtMostOncePerInterval) {
 // With a short interval the held page goes out by itself once the interval has passed.
 TEST_F(PartitionLogTest, AHeldPartialPageIsWrittenWhenTheIntervalPasses) {
   auto o = options();
-  o.tail_rewrite_interval = std::chrono::milliseconds(2);
+  o.write_interval = std::chrono::milliseconds(2);
   auto log = open(o);
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   bool done = false;
@@ -437,6 +437,79 @@ TEST_F(PartitionLogTest, AHeldPartialPageIsWrittenWhenTheIntervalPasses) {
     fs_.poll(std::chrono::milliseconds(0));
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  EXPECT_TRUE(done);
+}
+
+// Options for the write_interval tests below: chunks large enough that no chunk end forces a
+// write, and an interval that never passes during a test.
+LogOptions held_write_options(LogOptions o) {
+  o.chunk_bytes = 1u << 20;
+  o.tail_cache_bytes = 4u << 20;
+  o.segment_bytes = 4u << 20;
+  o.write_interval = std::chrono::seconds(30);
+  return o;
+}
+
+// Full pages wait for the interval as well, and the write after the hold takes them and the
+// partial last page in one.
+TEST_F(PartitionLogTest, FullPagesWaitForTheIntervalAndGoInOneWrite) {
+  auto log = open(held_write_options(options()));
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  const uint64_t writes = fs_.async_writes();
+  int written = 0;
+  for (int i = 0; i < 10; ++i) {  // about 41 KiB: ten pages
+    auto appended =
+        log->append(make_batch("page" + std::to_string(i), 4, 1000, 1000), Durability::written,
+                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
+    ASSERT_TRUE(appended.ok());
+    for (int k = 0; k < 5; ++k)
+      fs_.poll(std::chrono::milliseconds(0));
+  }
+  EXPECT_EQ(fs_.async_writes(), writes);
+  EXPECT_EQ(written, 0);
+  ASSERT_TRUE(append_wait(*log, make_batch("synced", 1), Durability::synced).ok());
+  EXPECT_EQ(written, 10);
+  EXPECT_EQ(fs_.async_writes(), writes + 1);
+  log.reset();
+  log = open(held_write_options(options()));
+  auto read = log->read(0, 1 << 20);
+  ASSERT_TRUE(read.ok());
+  const std::vector<std::string> values = values_of(*read);
+  ASSERT_EQ(values.size(), 42u);
+  EXPECT_EQ(values.front(), "first-0");
+  EXPECT_EQ(values.back(), "synced-0");
+}
+
+// 256 KiB or more waiting is written at once: the interval never caps throughput.
+TEST_F(PartitionLogTest, AWriteIntervalDoesNotHoldAQuarterMebibyte) {
+  auto log = open(held_write_options(options()));
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  int written = 0;
+  for (int i = 0; i < 9; ++i) {  // about 288 KiB
+    auto appended =
+        log->append(make_batch("big" + std::to_string(i), 8, 1000, 4000), Durability::written,
+                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
+    ASSERT_TRUE(appended.ok());
+  }
+  for (int k = 0; k < 20 && written < 9; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_EQ(written, 9);
+}
+
+// What a rolled segment has left is not held: it can be written, synced and sealed at once.
+TEST_F(PartitionLogTest, ARolledSegmentIsNotHeld) {
+  auto log = open(held_write_options(options()));
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  bool done = false;
+  ASSERT_TRUE(log->append(make_batch("held", 1), Durability::written,
+                          [&](const Result<AppendInfo>& r) { done = r.ok(); })
+                  .ok());
+  for (int k = 0; k < 5; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_FALSE(done);
+  ASSERT_TRUE(log->roll().ok());
+  for (int k = 0; k < 20 && !done; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
   EXPECT_TRUE(done);
 }
 
