@@ -47,6 +47,7 @@ struct EmbeddedOptions {
   uint64_t batch_bytes = 64 * 1024;  // ProducerOptions::batch_bytes
   uint64_t linger_us = 0;            // ProducerOptions::linger
   uint64_t write_interval_us = 0;    // EngineOptions::write_interval
+  bool direct_io = true;             // EngineOptions::direct_io
   // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
   uint64_t segment_bytes = 0;
   // EngineOptions::internal_compaction_min_bytes (the compaction of __queue_state and

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "           [--wait spin|park (park)] [--shards N (one per core)] [--data-dir D]\n"
     "           [--delivery callback|poll (e2e: how the consumer receives; callback)]\n"
     "           [--write-interval-us U (write each partition at most every U us; 0)]\n"
+    "           [--buffered-io (segments written through the page cache, not O_DIRECT)]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
     "           [--readers R (query, queue: worker threads; 1)]\n"
     "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
@@ -134,7 +135,7 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
 }
 
 Result<EmbeddedOptions> parse_options(std::span<const std::string> words) {
-  auto flags = tools::Flags::parse(words);
+  auto flags = tools::Flags::parse(words, {"buffered-io"});
   if (!flags.ok()) return std::move(flags).error();
   if (!flags->positionals().empty()) {
     return bad("unexpected argument '" + flags->positionals().front() + "'");
@@ -152,6 +153,9 @@ Result<EmbeddedOptions> parse_options(std::span<const std::string> words) {
     }
     o.callback_delivery = *delivery == "callback";
   }
+  Result<bool> buffered = flags->boolean("buffered-io", false);
+  if (!buffered.ok()) return std::move(buffered).error();
+  o.direct_io = !*buffered;
   o.data_dir = flags->text("data-dir").value_or("");
   if (auto unknown = flags->first_unknown()) return bad("unknown option " + *unknown);
   return o;

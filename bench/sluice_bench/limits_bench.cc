@@ -4,8 +4,10 @@
 #include "bench/sluice_bench/embedded_workers.h"
 #include "bench/sluice_bench/latency_histogram.h"
 #include "bench/sluice_bench/report_json.h"
+#include "bench/sluice_bench/write_submit.h"
 #include "io/socket.h"
 #include "tools/common/flags.h"
+#include "tools/common/scratch_dir.h"
 
 #include <sys/socket.h>
 
@@ -21,7 +23,8 @@ namespace sluice::bench {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sluice-bench limits --json FILE [--seconds S (1, per test)]\n";
+    "usage: sluice-bench limits --json FILE [--seconds S (1, per test)]\n"
+    "                           [--data-dir D (where the write tests write; a temporary one)]\n";
 constexpr size_t kCopyBytes = 64u << 20;
 constexpr size_t kChunkBytes = 256u << 10;
 // The rate of the paced hand-off: that of the embedded e2e targets (issue 3).
@@ -32,6 +35,8 @@ struct Limits {
   double tcp_bytes_per_sec = 0;
   LatencyHistogram round_trip_ns;
   LatencyHistogram handoff_ns;
+  LatencyHistogram direct_submit_ns;  // empty when the data directory refuses O_DIRECT
+  LatencyHistogram buffered_submit_ns;
 };
 
 double memcpy_bandwidth(double seconds) {
@@ -177,13 +182,20 @@ Result<void> write_json(const std::string& path, const Limits& limits) {
                limits.memcpy_bytes_per_sec, limits.tcp_bytes_per_sec);
   print_latency_json(out, "loopback_round_trip_us", limits.round_trip_ns);
   print_latency_json(out, "paced_handoff_us", limits.handoff_ns);
+  if (limits.direct_submit_ns.count() > 0) {
+    print_latency_json(out, "direct_write_submit_us", limits.direct_submit_ns);
+  }
+  print_latency_json(out, "buffered_write_submit_us", limits.buffered_submit_ns);
   std::fputs("\n}\n", out);
   if (std::fclose(out) != 0) return Error(Errc::io_error, "cannot write " + path);
   return {};
 }
 
-Result<Limits> measure(double seconds) {
+Result<Limits> measure(double seconds, const std::string& data_dir) {
   Limits limits;
+  Result<void> direct = measure_write_submits(data_dir, true, seconds, limits.direct_submit_ns);
+  if (!direct.ok() && direct.code() != Errc::unsupported) return std::move(direct).error();
+  SLUICE_TRY(measure_write_submits(data_dir, false, seconds, limits.buffered_submit_ns));
   limits.memcpy_bytes_per_sec = memcpy_bandwidth(seconds);
   Result<double> tcp = tcp_bandwidth(seconds);
   if (!tcp.ok()) return std::move(tcp).error();
@@ -203,26 +215,40 @@ int limits_command(std::span<const std::string> words) {
   auto flags = tools::Flags::parse(words);
   std::optional<std::string> json = flags.ok() ? flags->text("json") : std::nullopt;
   Result<double> seconds = flags.ok() ? flags->number("seconds", 1) : Result<double>(flags.error());
+  const std::string data_dir = flags.ok() ? flags->text("data-dir").value_or("") : "";
   if (!flags.ok() || !json || !seconds.ok() || *seconds <= 0 || !flags->positionals().empty() ||
       flags->first_unknown()) {
     std::fprintf(stderr, "sluice-bench limits: bad options\n%s", kUsage);
     return 2;
   }
-  Result<Limits> limits = measure(*seconds);
+  std::optional<tools::ScratchDir> scratch;
+  Result<std::string> dir =
+      tools::ScratchDir::given_or_scratch(data_dir, "sluice-bench-limits", scratch);
+  Result<Limits> limits = dir.ok() ? measure(*seconds, *dir) : Result<Limits>(dir.error());
   if (!limits.ok()) {
     std::fprintf(stderr, "sluice-bench limits: %s\n", limits.error().to_string().c_str());
     return 1;
   }
   const LatencyHistogram& rtt = limits->round_trip_ns;
   const LatencyHistogram& hop = limits->handoff_ns;
+  const LatencyHistogram& direct = limits->direct_submit_ns;
+  const LatencyHistogram& buffered = limits->buffered_submit_ns;
   std::printf(
       "limits: memcpy %.2f GB/s, loopback TCP %.2f GB/s, loopback round trip us p50 %.1f p99 "
       "%.1f p99.9 %.1f max %.1f, paced hand-off at %.0f/s us p50 %.2f p99 %.2f p99.9 %.1f max "
-      "%.1f\n",
+      "%.1f, ",
       limits->memcpy_bytes_per_sec / 1e9, limits->tcp_bytes_per_sec / 1e9,
       ns_to_us(rtt.percentile(50)), ns_to_us(rtt.percentile(99)), ns_to_us(rtt.percentile(99.9)),
       ns_to_us(rtt.max()), kHandoffRate, ns_to_us(hop.percentile(50)), ns_to_us(hop.percentile(99)),
       ns_to_us(hop.percentile(99.9)), ns_to_us(hop.max()));
+  if (direct.count() > 0) {
+    std::printf("4 KiB write submission us: O_DIRECT p50 %.1f p99 %.1f, ",
+                ns_to_us(direct.percentile(50)), ns_to_us(direct.percentile(99)));
+  } else {
+    std::printf("4 KiB write submission us: O_DIRECT refused by the data directory, ");
+  }
+  std::printf("buffered p50 %.1f p99 %.1f\n", ns_to_us(buffered.percentile(50)),
+              ns_to_us(buffered.percentile(99)));
   if (Result<void> written = write_json(*json, *limits); !written.ok()) {
     std::fprintf(stderr, "sluice-bench limits: %s\n", written.error().to_string().c_str());
     return 1;

@@ -88,6 +88,19 @@ TEST_F(EmbeddedBenchTest, EndToEndClosedLoopWithSpinningShards) {
   EXPECT_EQ(json.find("latency_intended_us"), std::string::npos) << json;  // open loop only
 }
 
+// The engine's write options reach the engine: every event arrives and every write is
+// acknowledged with buffered segment writes held for a write interval.
+TEST_F(EmbeddedBenchTest, EndToEndWithBufferedWritesAndAWriteInterval) {
+  const std::string json = run_ok(
+      "--workload e2e --event-bytes 100 --producers 1 --partitions 1 --acks written "
+      "--rate 20000 --shards 1 --buffered-io --write-interval-us 2000");
+  EXPECT_NE(json.find("\"direct_io\": false"), std::string::npos) << json;
+  EXPECT_EQ(number(json, "", "write_interval_us"), 2000.0) << json;
+  EXPECT_EQ(number(json, "", "missing"), 0.0) << json;
+  EXPECT_EQ(number(json, "", "events"), number(json, "", "sent")) << json;
+  EXPECT_EQ(number(json, "ack_latency_us", "count"), number(json, "", "sent")) << json;
+}
+
 TEST_F(EmbeddedBenchTest, QueryReadsWhatItFilled) {
   const std::string json = run_ok(
       "--workload query --event-bytes 100 --partitions 2 --acks written --readers 2 "
@@ -118,6 +131,8 @@ TEST_F(EmbeddedBenchTest, BadFlagsAreUsageErrors) {
       "--workload query --producers 1" + base,
       "--workload produce --producers 1 --readers 2" + base,
       "--workload produce --producers 1 stray" + base,
+      "--workload produce --producers 1 --write-interval-us 2000000" + base,
+      "--workload produce --producers 1 --buffered-io=maybe" + base,
   };
   for (const std::string& args : bad_args) {
     testing::CliRun run = run_bench(args);
