@@ -110,7 +110,13 @@ size_t Ring::Impl::reap() {
   const size_t callbacks_before = callbacks_run;
   // Only what is ready now: with SQPOLL the kernel may keep adding completions for operations
   // that callbacks submit, and run() must return.
-  const unsigned ready = io_uring_cq_ready(&ring);
+  unsigned ready = io_uring_cq_ready(&ring);
+  if (ready == 0 && (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN) != 0) {
+    // Completions wait as task work (IORING_SETUP_COOP_TASKRUN): entering the kernel posts
+    // them. A failure (an interrupted call) leaves them for the next round.
+    (void)io_uring_get_events(&ring);
+    ready = io_uring_cq_ready(&ring);
+  }
   for (unsigned i = 0; i < ready; ++i) {
     io_uring_cqe* cqe = nullptr;
     if (io_uring_peek_cqe(&ring, &cqe) != 0) break;

@@ -79,8 +79,18 @@ Result<std::unique_ptr<Ring>> Ring::create(const Options& options) {
   if (options.sqpoll) {
     params.flags |= IORING_SETUP_SQPOLL;
     params.sq_thread_idle = options.sqpoll_idle_ms;
+  } else {
+    // A completion posted by a kernel worker or an interrupt on another core waits, as task
+    // work, until the ring's thread next enters the kernel, instead of interrupting it with an
+    // inter-processor interrupt (on a virtual machine each costs both cores an exit to the
+    // host). The kernel flags the SQ ring while such completions wait; reap() looks there.
+    params.flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   }
-  const int res = io_uring_queue_init_params(options.entries, &impl->ring, &params);
+  int res = io_uring_queue_init_params(options.entries, &impl->ring, &params);
+  if (res == -EINVAL && (params.flags & IORING_SETUP_COOP_TASKRUN) != 0) {
+    params = io_uring_params{};  // a kernel before 5.19: completions interrupt instead
+    res = io_uring_queue_init_params(options.entries, &impl->ring, &params);
+  }
   if (res < 0) {
     // ENOSYS: no io_uring at all; EPERM: disabled by kernel.io_uring_disabled or seccomp.
     return errno_error(-res, "io_uring_setup with " + std::to_string(options.entries) + " entries");

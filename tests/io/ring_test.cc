@@ -190,6 +190,33 @@ TEST(RingShortTransfer, ReadOnEmptyNonblockingPipeWaitsForData) {
   ::close(pipe_fds[1]);
 }
 
+// A read waiting on a pipe completes through task work (the writer's wake-up queues it for the
+// ring's thread, which IORING_SETUP_COOP_TASKRUN does not interrupt): a thread that only polls,
+// never waiting in the kernel, still gets it.
+TEST(RingTaskWork, AWaitingReadReachesAThreadThatOnlyPolls) {
+  auto ring = make_ring();
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
+  std::vector<std::byte> out(4);
+  IoOp op;
+  Completion done;
+  bind(op, done);
+  ring->read(op, pipe_fds[0], 0, out.data(), out.size());
+  ring->run(0ns);  // submitted; the pipe is empty
+  std::thread writer([&] {
+    std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(::write(pipe_fds[1], "data", 4), 4);
+  });
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (!done.result && std::chrono::steady_clock::now() < until)
+    ring->run(0ns);
+  writer.join();
+  ASSERT_TRUE(done.result && done.result->ok());
+  EXPECT_EQ(**done.result, 4u);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+}
+
 // A ring destroyed with operations still in the kernel (and on its overflow list) cancels
 // them and never runs their callbacks.
 TEST(RingShutdown, DestroyingTheRingCancelsWhatIsInFlight) {
