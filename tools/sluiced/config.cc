@@ -88,6 +88,24 @@ const std::vector<Option>& options() {
          }
          return {};
        }},
+      {"direct-io",
+       "write segments with O_DIRECT (default true); false goes through the page cache: lower "
+       "latency for small writes, lower throughput (bench/RESULTS.md)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         Result<bool> b = parse_bool(v);
+         if (!b.ok()) return b.error();
+         c.engine.direct_io = *b;
+         return {};
+       }},
+      {"write-interval-us",
+       "write each partition at most every so many microseconds (default 0: at once); "
+       "`written` acks wait up to that long",
+       [](Config& c, const std::string& v) -> Result<void> {
+         Result<uint64_t> n = parse_unsigned(v, 1'000'000);
+         if (!n.ok()) return n.error();
+         c.engine.write_interval = std::chrono::microseconds(*n);
+         return {};
+       }},
       {"auto-create-topics", "create a topic on first use (default true)",
        [](Config& c, const std::string& v) -> Result<void> {
          Result<bool> b = parse_bool(v);

@@ -36,6 +36,8 @@ TEST(SluicedConfigTest, Defaults) {
   EXPECT_TRUE(config->server.auto_create_topics);
   EXPECT_EQ(config->server.default_partitions, 1);
   EXPECT_EQ(config->engine.shards, 0u);  // one per core
+  EXPECT_TRUE(config->engine.direct_io);
+  EXPECT_EQ(config->engine.write_interval.count(), 0);
   EXPECT_FALSE(config->help);
 }
 
@@ -43,7 +45,8 @@ TEST(SluicedConfigTest, Flags) {
   Result<Config> config =
       load({"--data-dir", "/tmp/x", "--kafka-listen=0.0.0.0:19092", "--http-listen", "[::1]:0",
             "--shards", "3", "--auto-create-topics", "false", "--default-partitions", "8", "--wait",
-            "spin", "--kafka-max-request-bytes", "1048576"});
+            "spin", "--kafka-max-request-bytes", "1048576", "--direct-io", "false",
+            "--write-interval-us", "500"});
   ASSERT_TRUE(config.ok()) << config.error().to_string();
   EXPECT_EQ(config->engine.data_dir, "/tmp/x");
   EXPECT_EQ(config->server.kafka.host, "0.0.0.0");
@@ -55,6 +58,8 @@ TEST(SluicedConfigTest, Flags) {
   EXPECT_EQ(config->server.default_partitions, 8);
   EXPECT_EQ(config->engine.wait, WaitStrategy::spin);
   EXPECT_EQ(config->server.kafka_limits.max_request_bytes, 1048576u);
+  EXPECT_FALSE(config->engine.direct_io);
+  EXPECT_EQ(config->engine.write_interval.count(), 500);
 }
 
 TEST(SluicedConfigTest, FileEnvironmentAndFlagsInPrecedence) {
@@ -96,6 +101,8 @@ TEST(SluicedConfigTest, Errors) {
       {{"--kafka-listen", "host:99999"}, {}, "port"},
       {{"--auto-create-topics", "maybe"}, {}, "true or false"},
       {{"--wait", "sleep"}, {}, "spin or park"},
+      {{"--direct-io", "maybe"}, {}, "true or false"},
+      {{"--write-interval-us", "2000000"}, {}, "--write-interval-us"},
       {{"stray"}, {}, "stray"},
       {{}, {{"SLUICE_SHARDS", "-1"}}, "SLUICE_SHARDS"},
   };
