@@ -35,7 +35,11 @@ struct EngineOptions {
   // In-memory tail of each partition (recent events for readers, and bytes on their way to the
   // disk). Appends wait for the disk when it is full.
   uint64_t tail_cache_bytes_per_partition = 16ull << 20;
-  // O_DIRECT segment writes (the default: faster on the machines measured, bench/RESULTS.md).
+  // O_DIRECT segment writes (the default: the highest throughput on the machines measured,
+  // bench/RESULTS.md). false writes through the page cache: on a virtual machine each O_DIRECT
+  // write stops the shard's thread while the host takes it (17-40 us measured), a buffered one
+  // about 8 us, so small events see lower end-to-end and `written` latency, at a third less
+  // throughput (the page cache copies every byte and writes it back on other threads).
   bool direct_io = true;
   // Write a partition's new bytes at most this often (0: as soon as they can be, a page as it
   // fills and the partial last page whenever the previous write completed). A busy partition
