@@ -42,6 +42,9 @@ Result<void> validate(const EngineOptions& options) {
     return Error(Errc::invalid_argument,
                  "EngineOptions.tail_cache_bytes_per_partition must be at least 2 MiB");
   }
+  if (options.small_write_bytes > (64u << 20)) {
+    return Error(Errc::invalid_argument, "EngineOptions.small_write_bytes must be at most 64 MiB");
+  }
   if (options.write_interval.count() < 0 || options.write_interval > std::chrono::seconds(1)) {
     return Error(Errc::invalid_argument, "EngineOptions.write_interval must be 0 to 1 s");
   }

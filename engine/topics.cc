@@ -48,6 +48,7 @@ partitions::LogOptions Engine::Impl::log_options(const TopicConfig& config) cons
   log.retention_bytes = config.retention_bytes;
   log.retention_ms = config.retention_ms;
   log.direct_io = options.direct_io;
+  log.small_write_bytes = options.small_write_bytes;
   log.write_interval = options.write_interval;
   // A step at a time, so that many partitions do not each reserve a whole segment on disk.
   log.preallocate_step_bytes = 32ull << 20;

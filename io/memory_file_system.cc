@@ -195,6 +195,13 @@ struct MemoryFileSystem::State {
   uint64_t capacity_bytes = 0;  // 0: unlimited
   std::deque<IoOp*> queue;
   uint64_t async_writes = 0;
+  uint64_t async_direct_writes = 0;
+  // Counts an asynchronous write issued through `file` (under the mutex).
+  void count_async_write(FileHandle file) {
+    ++async_writes;
+    auto it = open_files.find(file.id);
+    if (it != open_files.end() && it->second.direct) ++async_direct_writes;
+  }
   // A linked datasync whose write failed, and the error it must complete with.
   std::unordered_map<IoOp*, Error> failed_links;
   // Bumped by crash(), so that a poll() in progress drops what it had not run yet.
@@ -810,13 +817,18 @@ void MemoryFileSystem::write_async(FileHandle file, uint64_t offset,
   // The buffer is only read: the pointer is stored non-const because IoOp::State holds both.
   prepare(op, kOpWrite, file, offset, const_cast<std::byte*>(data.data()), data.size());
   std::lock_guard lock(state_->mutex);
-  ++state_->async_writes;
+  state_->count_async_write(file);
   state_->enqueue(op);
 }
 
 uint64_t MemoryFileSystem::async_writes() const {
   std::lock_guard lock(state_->mutex);
   return state_->async_writes;
+}
+
+uint64_t MemoryFileSystem::async_direct_writes() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->async_direct_writes;
 }
 
 void MemoryFileSystem::read_async(FileHandle file, uint64_t offset, std::span<std::byte> out,
@@ -846,7 +858,7 @@ void MemoryFileSystem::write_then_datasync_async(FileHandle file, uint64_t offse
   prepare(sync_op, kOpSync, file, 0, nullptr, 0);
   write_op.state.linked = &sync_op;
   std::lock_guard lock(state_->mutex);
-  ++state_->async_writes;
+  state_->count_async_write(file);
   state_->enqueue(write_op);
   state_->enqueue(sync_op);
 }

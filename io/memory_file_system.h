@@ -46,8 +46,10 @@ class MemoryFileSystem final : public FileSystem {
   void shuffle_completions(bool on, uint64_t seed = 1);
   // A file's current bytes (for assertions in tests).
   Result<std::string> contents(const std::string& path) const;
-  // Asynchronous writes issued so far (write_async and write_then_datasync_async).
+  // Asynchronous writes issued so far (write_async and write_then_datasync_async), and those of
+  // them issued through a handle opened with OpenOptions::direct.
   uint64_t async_writes() const;
+  uint64_t async_direct_writes() const;
 
   // ---- FileSystem ----
   Result<FileHandle> open(const std::string& path, const OpenOptions& options) override;

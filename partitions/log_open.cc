@@ -63,8 +63,20 @@ Result<void> write_whole_file(io::FileSystem& fs, const std::string& path,
 void PartitionLog::Impl::close_segment_files(Segment& segment) {
   if (segment.write_file.valid()) (void)fs.close(segment.write_file);
   segment.write_file = {};
+  if (segment.small_write_file.valid()) (void)fs.close(segment.small_write_file);
+  segment.small_write_file = {};
   segment.file.reset();
   segment.read_file = {};
+}
+
+Result<void> PartitionLog::Impl::open_small_write_file(Segment& segment, bool direct) {
+  if (!direct || options.small_write_bytes == 0) return {};
+  io::OpenOptions buffered;
+  buffered.writable = true;
+  auto file = fs.open(segment.log_path, buffered);
+  if (!file.ok()) return std::move(file).error();
+  segment.small_write_file = *file;
+  return {};
 }
 
 Result<void> PartitionLog::Impl::open_read_file(Segment& segment) {
@@ -101,6 +113,7 @@ Result<void> PartitionLog::Impl::open_for_append(Segment& segment) {
   auto file = open_for_writing(fs, segment.log_path, false, &direct);
   if (!file.ok()) return std::move(file).error();
   segment.write_file = *file;
+  SLUICE_TRY(open_small_write_file(segment, direct));
   auto size = fs.size(segment.write_file);
   if (!size.ok()) return std::move(size).error();
   segment.allocated_end = *size;
@@ -161,6 +174,9 @@ Result<std::unique_ptr<Segment>> PartitionLog::Impl::create_segment(int64_t base
     return Error(error.code(),
                  "cannot create segment " + segment->log_path + ": " + error.message());
   };
+  if (auto small = open_small_write_file(*segment, direct); !small.ok()) {
+    return undo(std::move(small).error());
+  }
   if (auto allocated = extend_allocation(*segment, 0); !allocated.ok()) {
     return undo(std::move(allocated).error());
   }
@@ -193,6 +209,8 @@ Result<void> PartitionLog::Impl::seal(Segment& segment) {
   }
   (void)fs.close(segment.write_file);
   segment.write_file = {};
+  if (segment.small_write_file.valid()) (void)fs.close(segment.small_write_file);
+  segment.small_write_file = {};
   segment.sealed = true;
   // Every byte the kept producer state describes is synced now.
   write_kept_snapshot(segment);

@@ -236,7 +236,8 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   std::span<const std::byte> bytes(chunk.data + (start - chunk.file_pos), write_end - start);
   // A failed extension is not fatal here: the write itself reports a full disk.
   (void)extend_allocation(segment, write_end);
-  fs.write_async(segment.write_file, start, bytes, write->op);
+  const bool small = segment.small_write_file.valid() && bytes.size() < options.small_write_bytes;
+  fs.write_async(small ? segment.small_write_file : segment.write_file, start, bytes, write->op);
   return true;
 }
 

@@ -182,6 +182,8 @@ struct PartitionLog::Impl {
   void remove_segments_after(size_t kept, const std::vector<int64_t>& bases);
   Result<void> seal(Segment& segment);
   Result<void> open_read_file(Segment& segment);
+  // Opens segment.small_write_file when `direct` (write_file is O_DIRECT) and small writes are on.
+  Result<void> open_small_write_file(Segment& segment, bool direct);
   void close_segment_files(Segment& segment);
 
   // log_retention.cc

@@ -37,7 +37,10 @@ struct Segment {
   std::string log_path;
   std::string index_path;
   std::string time_index_path;
-  io::FileHandle write_file;   // invalid once sealed
+  io::FileHandle write_file;  // invalid once sealed
+  // Buffered, for writes shorter than LogOptions::small_write_bytes when write_file is
+  // O_DIRECT; else (and once sealed) invalid.
+  io::FileHandle small_write_file;
   uint64_t allocated_end = 0;  // the file is fallocated up to here (preallocate)
   // Buffered, for recovery and for reads that miss the chunks; `file` owns it (and closes it
   // once readers holding the view are done too).

@@ -64,6 +64,7 @@ Result<void> run_on(const std::string& data_dir, const EmbeddedOptions& options,
   engine_options.wait = options.wait;
   engine_options.write_interval = std::chrono::microseconds(options.write_interval_us);
   engine_options.direct_io = options.direct_io;
+  engine_options.small_write_bytes = static_cast<uint32_t>(options.small_write_bytes);
   engine_options.tail_cache_bytes_per_partition =
       tail_cache_bytes(options, engine_options.tail_cache_bytes_per_partition);
   if (options.internal_compaction_bytes) {

@@ -42,12 +42,13 @@ struct EmbeddedOptions {
   bool callback_delivery = true;
   double seconds = 10;
   std::string json_path;
-  uint32_t shards = 0;               // 0: the engine's default (one per core)
-  std::string data_dir;              // empty: a temporary directory, removed afterwards
-  uint64_t batch_bytes = 64 * 1024;  // ProducerOptions::batch_bytes
-  uint64_t linger_us = 0;            // ProducerOptions::linger
-  uint64_t write_interval_us = 0;    // EngineOptions::write_interval
-  bool direct_io = true;             // EngineOptions::direct_io
+  uint32_t shards = 0;                     // 0: the engine's default (one per core)
+  std::string data_dir;                    // empty: a temporary directory, removed afterwards
+  uint64_t batch_bytes = 64 * 1024;        // ProducerOptions::batch_bytes
+  uint64_t linger_us = 0;                  // ProducerOptions::linger
+  uint64_t write_interval_us = 0;          // EngineOptions::write_interval
+  bool direct_io = true;                   // EngineOptions::direct_io
+  uint64_t small_write_bytes = 64 * 1024;  // EngineOptions::small_write_bytes
   // TopicConfig::segment_bytes; 0: the default (1 GiB, preallocated per partition).
   uint64_t segment_bytes = 0;
   // EngineOptions::internal_compaction_min_bytes (the compaction of __queue_state and

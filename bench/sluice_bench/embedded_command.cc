@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "           [--delivery callback|poll (e2e: how the consumer receives; callback)]\n"
     "           [--write-interval-us U (write each partition at most every U us; 0)]\n"
     "           [--buffered-io (segments written through the page cache, not O_DIRECT)]\n"
+    "           [--small-write-bytes B (O_DIRECT writes shorter than B go buffered; 64K)]\n"
     "           [--batch-bytes B (64K)] [--linger-us L (0)] [--key-bytes K (0: no key)]\n"
     "           [--readers R (query, queue: worker threads; 1)]\n"
     "           [--fill-events N (query, queue; 200000)] [--batch-events B (queue; 256)]\n"
@@ -107,6 +108,7 @@ Result<void> read_numbers(tools::Flags& flags, EmbeddedOptions& o) {
   SLUICE_TRY(take_size(flags, "batch-bytes", 1, kMaxBatchBytes, o.batch_bytes));
   SLUICE_TRY(take_size(flags, "linger-us", 0, 10'000'000, o.linger_us));
   SLUICE_TRY(take_size(flags, "write-interval-us", 0, 1'000'000, o.write_interval_us));
+  SLUICE_TRY(take_size(flags, "small-write-bytes", 0, 64u << 20, o.small_write_bytes));
   SLUICE_TRY(take_size(flags, "fill-events", 1, 100'000'000, o.fill_events));
   SLUICE_TRY(take_size(flags, "tail-cache-bytes", 0, 64ull << 30, o.tail_cache_bytes));
   if (flags.text("segment-bytes")) {  // else 0: the topic default

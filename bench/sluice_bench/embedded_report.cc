@@ -47,6 +47,7 @@ void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
       "  \"key_bytes\": %llu,\n  \"producers\": %u,\n  \"partitions\": %u,\n"
       "  \"acks\": \"%s\",\n  \"wait\": \"%s\",\n  \"shards\": %u,\n  \"batch_bytes\": %llu,\n"
       "  \"linger_us\": %llu,\n  \"write_interval_us\": %llu,\n  \"direct_io\": %s,\n"
+      "  \"small_write_bytes\": %llu,\n"
       "  \"tail_cache_bytes\": %llu,\n"
       "  \"segment_bytes\": %llu,\n"
       "  \"mode\": \"%s\",\n"
@@ -56,8 +57,9 @@ void print_options(FILE* out, const EmbeddedOptions& o, const EmbeddedResult& r)
       std::string(durability_name(o.acks)).c_str(), std::string(wait_strategy_name(o.wait)).c_str(),
       r.shards, static_cast<ull>(o.batch_bytes), static_cast<ull>(o.linger_us),
       static_cast<ull>(o.write_interval_us), o.direct_io ? "true" : "false",
-      static_cast<ull>(r.tail_cache_bytes), static_cast<ull>(r.segment_bytes),
-      o.rate > 0 ? "open" : "closed", o.rate, o.seconds, r.elapsed_s);
+      static_cast<ull>(o.small_write_bytes), static_cast<ull>(r.tail_cache_bytes),
+      static_cast<ull>(r.segment_bytes), o.rate > 0 ? "open" : "closed", o.rate, o.seconds,
+      r.elapsed_s);
   if (o.workload == EmbeddedWorkload::e2e) {
     std::fprintf(out, ",\n  \"delivery\": \"%s\"", o.callback_delivery ? "callback" : "poll");
   }

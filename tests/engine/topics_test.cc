@@ -99,6 +99,9 @@ TEST(EngineOptionsTest, BadOptionsAreRefused) {
   EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
   options.write_interval = std::chrono::seconds(2);
   EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
+  options.write_interval = {};
+  options.small_write_bytes = (64u << 20) + 1;
+  EXPECT_EQ(Engine::open(options).code(), Errc::invalid_argument);
 }
 
 }  // namespace

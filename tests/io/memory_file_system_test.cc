@@ -543,6 +543,16 @@ TEST(MemoryFileSystem, DirectHandlesNeedAlignedOffsetLengthAndBuffer) {
   Result<FileHandle> buffered = fs.open("/f", {.writable = true});
   ASSERT_TRUE(buffered.ok());
   EXPECT_TRUE(fs.write(*buffered, 3, bytes("odd")).ok());
+  // Asynchronous writes are counted, those through direct handles also apart.
+  EXPECT_EQ(fs.async_writes(), 1u);
+  EXPECT_EQ(fs.async_direct_writes(), 1u);
+  auto more = make_ops(3, &log);
+  fs.write_async(*buffered, 0, bytes("async"), more[0]->op);
+  fs.write_then_datasync_async(file, 0, buffer.span(0, kDirectIoAlignment), more[1]->op,
+                               more[2]->op);
+  EXPECT_EQ(fs.async_writes(), 3u);
+  EXPECT_EQ(fs.async_direct_writes(), 2u);
+  EXPECT_EQ(fs.poll(std::chrono::microseconds(0)), 3u);
 }
 
 // ---- Asynchronous operations ----

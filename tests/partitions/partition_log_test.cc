@@ -513,6 +513,64 @@ TEST_F(PartitionLogTest, ARolledSegmentIsNotHeld) {
   EXPECT_TRUE(done);
 }
 
+// small_write_bytes: with O_DIRECT, a write shorter than it goes through the buffered handle,
+// a longer one through the O_DIRECT handle, and both land in the one file.
+TEST_F(PartitionLogTest, SmallWritesGoThroughTheBufferedHandleAndBulkWritesDirect) {
+  auto o = options();
+  o.chunk_bytes = 1u << 20;
+  o.tail_cache_bytes = 4u << 20;
+  o.segment_bytes = 4u << 20;
+  auto log = open(o);
+  ASSERT_TRUE(append_wait(*log, make_batch("small", 1), Durability::written).ok());
+  EXPECT_GT(fs_.async_writes(), 0u);
+  EXPECT_EQ(fs_.async_direct_writes(), 0u);
+  // About 160 KiB: the first append starts a buffered write of 32 KiB, and while it is in flight
+  // the rest go in O_DIRECT writes of 64 KiB or more.
+  int written = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto appended =
+        log->append(make_batch("bulk" + std::to_string(i), 8, 1000, 4000), Durability::written,
+                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
+    ASSERT_TRUE(appended.ok());
+  }
+  for (int k = 0; k < 20 && written < 5; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_EQ(written, 5);
+  EXPECT_GE(fs_.async_direct_writes(), 1u);
+  EXPECT_LE(fs_.async_direct_writes(), 2u);
+  ASSERT_TRUE(append_wait(*log, make_batch("last", 1), Durability::synced).ok());
+  log.reset();
+  log = open(o);
+  auto read = log->read(0, 1 << 20);
+  ASSERT_TRUE(read.ok());
+  const std::vector<std::string> values = values_of(*read);
+  ASSERT_EQ(values.size(), 42u);
+  EXPECT_EQ(values[1].substr(0, 6), "bulk0-");
+  EXPECT_EQ(values.back(), "last-0");
+}
+
+// small_write_bytes 0 keeps every write O_DIRECT; without direct_io there is no O_DIRECT write.
+TEST_F(PartitionLogTest, SmallWriteBytesZeroWritesEverythingDirect) {
+  auto o = options();
+  o.small_write_bytes = 0;
+  auto log = open(o);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(
+        append_wait(*log, make_batch("d" + std::to_string(i), 3), Durability::written).ok());
+  EXPECT_GT(fs_.async_writes(), 0u);
+  EXPECT_EQ(fs_.async_direct_writes(), fs_.async_writes());
+  log.reset();
+  const uint64_t before = fs_.async_direct_writes();
+  o = options();
+  o.direct_io = false;
+  log = open(o);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(
+        append_wait(*log, make_batch("b" + std::to_string(i), 3), Durability::written).ok());
+  EXPECT_EQ(fs_.async_direct_writes(), before);
+  EXPECT_EQ(log->next_offset(), 30);
+}
+
 TEST_F(PartitionLogTest, FailedWriteDropsTheUnwrittenAppendsAndGoesOn) {
   auto log = open();
   ASSERT_TRUE(append_wait(*log, make_batch("kept", 2), Durability::synced).ok());

@@ -97,6 +97,15 @@ const std::vector<Option>& options() {
          c.engine.direct_io = *b;
          return {};
        }},
+      {"small-write-bytes",
+       "with O_DIRECT, writes shorter than this go through the page cache (default 65536; 0: "
+       "none)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         Result<uint64_t> n = parse_unsigned(v, 64u << 20);
+         if (!n.ok()) return n.error();
+         c.engine.small_write_bytes = static_cast<uint32_t>(*n);
+         return {};
+       }},
       {"write-interval-us",
        "write each partition at most every so many microseconds (default 0: at once); "
        "`written` acks wait up to that long",

@@ -38,15 +38,32 @@ TEST(SluicedConfigTest, Defaults) {
   EXPECT_EQ(config->engine.shards, 0u);  // one per core
   EXPECT_TRUE(config->engine.direct_io);
   EXPECT_EQ(config->engine.write_interval.count(), 0);
+  EXPECT_EQ(config->engine.small_write_bytes, 64u * 1024);
   EXPECT_FALSE(config->help);
 }
 
 TEST(SluicedConfigTest, Flags) {
-  Result<Config> config =
-      load({"--data-dir", "/tmp/x", "--kafka-listen=0.0.0.0:19092", "--http-listen", "[::1]:0",
-            "--shards", "3", "--auto-create-topics", "false", "--default-partitions", "8", "--wait",
-            "spin", "--kafka-max-request-bytes", "1048576", "--direct-io", "false",
-            "--write-interval-us", "500"});
+  Result<Config> config = load({"--data-dir",
+                                "/tmp/x",
+                                "--kafka-listen=0.0.0.0:19092",
+                                "--http-listen",
+                                "[::1]:0",
+                                "--shards",
+                                "3",
+                                "--auto-create-topics",
+                                "false",
+                                "--default-partitions",
+                                "8",
+                                "--wait",
+                                "spin",
+                                "--kafka-max-request-bytes",
+                                "1048576",
+                                "--direct-io",
+                                "false",
+                                "--write-interval-us",
+                                "500",
+                                "--small-write-bytes",
+                                "0"});
   ASSERT_TRUE(config.ok()) << config.error().to_string();
   EXPECT_EQ(config->engine.data_dir, "/tmp/x");
   EXPECT_EQ(config->server.kafka.host, "0.0.0.0");
@@ -60,6 +77,7 @@ TEST(SluicedConfigTest, Flags) {
   EXPECT_EQ(config->server.kafka_limits.max_request_bytes, 1048576u);
   EXPECT_FALSE(config->engine.direct_io);
   EXPECT_EQ(config->engine.write_interval.count(), 500);
+  EXPECT_EQ(config->engine.small_write_bytes, 0u);
 }
 
 TEST(SluicedConfigTest, FileEnvironmentAndFlagsInPrecedence) {
