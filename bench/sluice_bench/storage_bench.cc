@@ -75,6 +75,7 @@ BatchSet build_batches(const StorageOptions& options) {
 partitions::LogOptions log_options(const StorageOptions& options) {
   partitions::LogOptions log;
   log.direct_io = options.direct_io;
+  log.small_write_bytes = static_cast<uint32_t>(options.small_write_bytes);
   log.segment_bytes = options.segment_bytes;
   log.chunk_bytes = static_cast<uint32_t>(options.chunk_bytes);
   log.tail_cache_bytes = options.tail_cache_bytes;

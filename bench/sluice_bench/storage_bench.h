@@ -26,6 +26,7 @@ struct StorageOptions {
   std::string json_path;
   // Partition log options.
   bool direct_io = true;
+  uint64_t small_write_bytes = 64 * 1024;  // LogOptions::small_write_bytes
   uint64_t segment_bytes = 1ull << 30;
   uint64_t chunk_bytes = 1u << 20;
   uint64_t tail_cache_bytes = 64ull << 20;

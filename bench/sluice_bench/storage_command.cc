@@ -14,7 +14,9 @@ constexpr const char* kUsage =
     "                            [--rate EVENTS_PER_SEC (open loop)] [--pipeline BATCHES]\n"
     "                            [--key-bytes K (16)] [--direct true|false (true)]\n"
     "                            [--segment-bytes (1G)] [--chunk-bytes (1M)]\n"
-    "                            [--tail-cache-bytes (64M)] [--writes-in-flight (8)]\n";
+    "                            [--tail-cache-bytes (64M)] [--writes-in-flight (8)]\n"
+    "                            [--small-write-bytes (64K; O_DIRECT writes shorter go "
+    "buffered)]\n";
 
 int usage(const std::string& message) {
   std::fprintf(stderr, "sluice-bench storage: %s\n%s", message.c_str(), kUsage);
@@ -36,6 +38,10 @@ Result<void> read_sizes(tools::Flags& flags, StorageOptions& o) {
   SLUICE_TRY(take("chunk-bytes", o.chunk_bytes));
   SLUICE_TRY(take("tail-cache-bytes", o.tail_cache_bytes));
   SLUICE_TRY(take("writes-in-flight", o.max_writes_in_flight));
+  SLUICE_TRY(take("small-write-bytes", o.small_write_bytes));
+  if (o.small_write_bytes > (64u << 20)) {
+    return Error(Errc::invalid_argument, "--small-write-bytes must be at most 64M");
+  }
   return {};
 }
 
@@ -102,12 +108,14 @@ Result<void> write_json(const StorageOptions& o, const StorageResult& r) {
       out,
       "{\n  \"benchmark\": \"storage\",\n  \"durability\": \"%s\",\n"
       "  \"record_bytes\": %llu,\n  \"key_bytes\": %llu,\n  \"batch_bytes\": %llu,\n"
-      "  \"records_per_batch\": %llu,\n  \"direct_io\": %s,\n  \"segment_bytes\": %llu,\n"
+      "  \"records_per_batch\": %llu,\n  \"direct_io\": %s,\n  \"small_write_bytes\": %llu,\n"
+      "  \"segment_bytes\": %llu,\n"
       "  \"mode\": \"%s\",\n  \"rate\": %.0f,\n  \"seconds\": %.3f,\n",
       std::string(durability_name(o.durability)).c_str(),
       static_cast<unsigned long long>(o.record_bytes), static_cast<unsigned long long>(o.key_bytes),
       static_cast<unsigned long long>(r.batch_bytes),
       static_cast<unsigned long long>(r.records_per_batch), r.direct_io_used ? "true" : "false",
+      static_cast<unsigned long long>(o.small_write_bytes),
       static_cast<unsigned long long>(o.segment_bytes), o.rate > 0 ? "open" : "closed", o.rate,
       r.elapsed_s);
   std::fprintf(out,
