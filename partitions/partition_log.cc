@@ -236,7 +236,10 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   std::span<const std::byte> bytes(chunk.data + (start - chunk.file_pos), write_end - start);
   // A failed extension is not fatal here: the write itself reports a full disk.
   (void)extend_allocation(segment, write_end);
-  const bool small = segment.small_write_file.valid() && bytes.size() < options.small_write_bytes;
+  // While an fdatasync is wanted, every write is O_DIRECT: the sync would otherwise have to write
+  // the cached pages back itself, and a later O_DIRECT write over them first waits for that.
+  const bool small = segment.small_write_file.valid() && bytes.size() < options.small_write_bytes &&
+                     synced_waiters.empty() && sync_requested <= synced_offset;
   fs.write_async(small ? segment.small_write_file : segment.write_file, start, bytes, write->op);
   return true;
 }

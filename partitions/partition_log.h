@@ -57,7 +57,7 @@ struct LogOptions {
   // O_DIRECT writes of whole 4 KiB pages (the default, from bench/RESULTS.md), else buffered.
   bool direct_io = true;
   // With direct_io, writes shorter than this go through a second, buffered handle of the same
-  // file (0: every write O_DIRECT). Starting an O_DIRECT write notifies the device within the
+  // file, unless a synced append or sync() waits (0: every write O_DIRECT). Starting an O_DIRECT write notifies the device within the
   // system call, which on a virtual machine stops the owner's thread while the host takes it
   // (17-40 us measured), where a buffered write of a few pages costs about 8 us; the small
   // writes of a trickle of events (the partial last page, rewritten every device round trip)

@@ -538,7 +538,10 @@ TEST_F(PartitionLogTest, SmallWritesGoThroughTheBufferedHandleAndBulkWritesDirec
   EXPECT_EQ(written, 5);
   EXPECT_GE(fs_.async_direct_writes(), 1u);
   EXPECT_LE(fs_.async_direct_writes(), 2u);
+  // A small write that an fdatasync follows is O_DIRECT.
+  const uint64_t direct = fs_.async_direct_writes();
   ASSERT_TRUE(append_wait(*log, make_batch("last", 1), Durability::synced).ok());
+  EXPECT_EQ(fs_.async_direct_writes(), direct + 1);
   log.reset();
   log = open(o);
   auto read = log->read(0, 1 << 20);
