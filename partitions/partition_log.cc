@@ -204,19 +204,31 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
       write_end - start < kMinWriteBytesWhileBusy) {
     return false;
   }
+  // A partial last page waits until no other write of the segment is in flight, as later
+  // appends may still fill it; with a write interval, only until none is in flight at or after
+  // it (the writes after a hold go together).
+  const bool clear_ahead = segment.writes.empty() || (options.write_interval.count() > 0 &&
+                                                      segment.writes.back()->data_end <= start);
   // With a write interval, the one write after the hold takes the partial last page along.
-  if (!tail && options.write_interval.count() > 0 && segment.writes.empty() &&
-      data_end > write_end) {
+  if (!tail && options.write_interval.count() > 0 && clear_ahead && data_end > write_end) {
     tail = true;
   }
+  // The page cache holds the pages below buffered_end (written through the buffered handle):
+  // an O_DIRECT write over them would wait for their write-back and go to a kernel worker.
+  // They go buffered on their own, the rest O_DIRECT in the next write.
+  const uint64_t extent_end = tail ? align_up(data_end) : write_end;
+  const bool split = segment.small_write_file.valid() && start < segment.buffered_end &&
+                     segment.buffered_end < extent_end && !small_write(extent_end - start);
+  if (split) {
+    write_end = data_end = segment.buffered_end;
+    tail = false;
+  }
   if (tail) {
-    // A partial last page: write it once the segment's other writes are done, as later
-    // appends may still fill it.
-    if (!segment.writes.empty()) return false;
+    if (!clear_ahead) return false;
     write_end = align_up(data_end);
     // The padding reaches the file: zeros, as FORMAT.md promises (chunks are not cleared when
     // they are reused; no reader looks past the published size, and no write of this segment
-    // is in flight).
+    // at or after this page is in flight).
     std::memset(chunk.data + (data_end - chunk.file_pos), 0, write_end - data_end);
   } else {
     data_end = write_end;
@@ -236,12 +248,17 @@ bool PartitionLog::Impl::submit_next_write(Segment& segment) {
   std::span<const std::byte> bytes(chunk.data + (start - chunk.file_pos), write_end - start);
   // A failed extension is not fatal here: the write itself reports a full disk.
   (void)extend_allocation(segment, write_end);
-  // While an fdatasync is wanted, every write is O_DIRECT: the sync would otherwise have to write
-  // the cached pages back itself, and a later O_DIRECT write over them first waits for that.
-  const bool small = segment.small_write_file.valid() && bytes.size() < options.small_write_bytes &&
-                     synced_waiters.empty() && sync_requested <= synced_offset;
-  fs.write_async(small ? segment.small_write_file : segment.write_file, start, bytes, write->op);
+  const bool buffered = segment.small_write_file.valid() && (split || small_write(bytes.size()));
+  if (buffered) segment.buffered_end = std::max(segment.buffered_end, write_end);
+  fs.write_async(buffered ? segment.small_write_file : segment.write_file, start, bytes, write->op);
   return true;
+}
+
+bool PartitionLog::Impl::small_write(uint64_t bytes) const {
+  // While an fdatasync is wanted, every write is O_DIRECT: the sync would otherwise have to write
+  // the cached pages back itself.
+  return bytes < options.small_write_bytes && synced_waiters.empty() &&
+         sync_requested <= synced_offset;
 }
 
 bool PartitionLog::Impl::hold_write(Segment& segment, uint64_t start, uint64_t data_end,

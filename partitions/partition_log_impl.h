@@ -122,6 +122,9 @@ struct PartitionLog::Impl {
   // True when the bytes of `segment` from `start` to `data_end` (where `chunk_end` is the end
   // of their chunk) must wait for options.write_interval; the timer is then armed.
   bool hold_write(Segment& segment, uint64_t start, uint64_t data_end, uint64_t chunk_end);
+  // True when a write of `bytes` goes through the segment's buffered handle (when it has one):
+  // shorter than options.small_write_bytes, and no fdatasync wanted.
+  bool small_write(uint64_t bytes) const;
   void on_write_done(WriteOp& write, const Result<uint64_t>& result);
   void on_sync_done(SyncOp& sync, const Result<uint64_t>& result);
   void advance_written();

@@ -41,6 +41,9 @@ struct Segment {
   // Buffered, for writes shorter than LogOptions::small_write_bytes when write_file is
   // O_DIRECT; else (and once sealed) invalid.
   io::FileHandle small_write_file;
+  // The end of the last page written through small_write_file (the page cache may hold the
+  // pages before it).
+  uint64_t buffered_end = 0;
   uint64_t allocated_end = 0;  // the file is fallocated up to here (preallocate)
   // Buffered, for recovery and for reads that miss the chunks; `file` owns it (and closes it
   // once readers holding the view are done too).

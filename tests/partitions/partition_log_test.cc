@@ -441,8 +441,10 @@ TEST_F(PartitionLogTest, AHeldPartialPageIsWrittenWhenTheIntervalPasses) {
 }
 
 // Options for the write_interval tests below: chunks large enough that no chunk end forces a
-// write, and an interval that never passes during a test.
-LogOptions held_write_options(LogOptions o) {
+// write, and an interval that never passes during a test; `small_writes` off makes every write
+// O_DIRECT (no page is then written apart from the rest).
+LogOptions held_write_options(LogOptions o, bool small_writes = true) {
+  if (!small_writes) o.small_write_bytes = 0;
   o.chunk_bytes = 1u << 20;
   o.tail_cache_bytes = 4u << 20;
   o.segment_bytes = 4u << 20;
@@ -453,7 +455,7 @@ LogOptions held_write_options(LogOptions o) {
 // Full pages wait for the interval as well, and the write after the hold takes them and the
 // partial last page in one.
 TEST_F(PartitionLogTest, FullPagesWaitForTheIntervalAndGoInOneWrite) {
-  auto log = open(held_write_options(options()));
+  auto log = open(held_write_options(options(), false));
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   const uint64_t writes = fs_.async_writes();
   int written = 0;
@@ -471,7 +473,7 @@ TEST_F(PartitionLogTest, FullPagesWaitForTheIntervalAndGoInOneWrite) {
   EXPECT_EQ(written, 10);
   EXPECT_EQ(fs_.async_writes(), writes + 1);
   log.reset();
-  log = open(held_write_options(options()));
+  log = open(held_write_options(options(), false));
   auto read = log->read(0, 1 << 20);
   ASSERT_TRUE(read.ok());
   const std::vector<std::string> values = values_of(*read);
@@ -494,6 +496,32 @@ TEST_F(PartitionLogTest, AWriteIntervalDoesNotHoldAQuarterMebibyte) {
   for (int k = 0; k < 20 && written < 9; ++k)
     fs_.poll(std::chrono::milliseconds(0));
   EXPECT_EQ(written, 9);
+}
+
+// When the interval passes, everything held goes at once, the partial last page too, also when
+// the first page goes apart (it was written through the buffered handle): no append waits for
+// a second interval.
+TEST_F(PartitionLogTest, EverythingHeldGoesWhenTheIntervalPasses) {
+  auto o = held_write_options(options());
+  o.write_interval = std::chrono::milliseconds(200);
+  auto log = open(o);
+  ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
+  int written = 0;
+  // About 80 KiB, ending in a partial page: held (under 256 KiB), then too long for the
+  // buffered handle but for the first page.
+  for (int i = 0; i < 5; ++i) {
+    auto appended =
+        log->append(make_batch("held" + std::to_string(i), 4, 1000, 4000), Durability::written,
+                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
+    ASSERT_TRUE(appended.ok());
+  }
+  fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_EQ(written, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  for (int k = 0; k < 10 && written < 5; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_EQ(written, 5);
+  EXPECT_GE(fs_.async_direct_writes(), 1u);
 }
 
 // What a rolled segment has left is not held: it can be written, synced and sealed at once.
@@ -550,6 +578,32 @@ TEST_F(PartitionLogTest, SmallWritesGoThroughTheBufferedHandleAndBulkWritesDirec
   ASSERT_EQ(values.size(), 42u);
   EXPECT_EQ(values[1].substr(0, 6), "bulk0-");
   EXPECT_EQ(values.back(), "last-0");
+}
+
+// An O_DIRECT write never covers a page written through the buffered handle (the kernel would
+// first write it back and hand the write to a worker): that page goes buffered on its own.
+TEST_F(PartitionLogTest, ABulkWriteLeavesTheBufferedPageToTheBufferedHandle) {
+  auto o = options();
+  o.chunk_bytes = 1u << 20;
+  o.tail_cache_bytes = 4u << 20;
+  o.segment_bytes = 4u << 20;
+  o.max_batch_bytes = 1u << 20;
+  auto log = open(o);
+  ASSERT_TRUE(append_wait(*log, make_batch("small", 1), Durability::written).ok());
+  ASSERT_EQ(fs_.async_writes(), 1u);  // its partial page, buffered
+  ASSERT_EQ(fs_.async_direct_writes(), 0u);
+  // About 100 KiB: the page the first batch began, buffered; the rest O_DIRECT; then the
+  // new partial last page, buffered.
+  ASSERT_TRUE(append_wait(*log, make_batch("big", 25, 1000, 4000), Durability::written).ok());
+  for (int k = 0; k < 10; ++k)
+    fs_.poll(std::chrono::milliseconds(0));
+  EXPECT_EQ(fs_.async_direct_writes(), 1u);
+  EXPECT_EQ(fs_.async_writes(), 4u);
+  log.reset();
+  log = open(o);
+  auto read = log->read(0, 1 << 20);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(values_of(*read).size(), 26u);
 }
 
 // small_write_bytes 0 keeps every write O_DIRECT; without direct_io there is no O_DIRECT write.
