@@ -57,14 +57,15 @@ struct LogOptions {
   // O_DIRECT writes of whole 4 KiB pages (the default, from bench/RESULTS.md), else buffered.
   bool direct_io = true;
   // With direct_io, writes shorter than this go through a second, buffered handle of the same
-  // file, unless a synced append or sync() waits (0: every write O_DIRECT). Starting an O_DIRECT write notifies the device within the
-  // system call, which on a virtual machine stops the owner's thread while the host takes it
-  // (17-40 us measured), where a buffered write of a few pages costs about 8 us; the small
-  // writes of a trickle of events (the partial last page, rewritten every device round trip)
-  // then stop delaying the events behind them, and bulk writes keep O_DIRECT's throughput. The
-  // kernel keeps the two handles coherent: an O_DIRECT write over pages the cache holds writes
-  // them back and drops them first, and an fdatasync covers both. `written` means handed to
-  // the kernel either way.
+  // file, unless a synced append or sync() waits (0: every write O_DIRECT). Starting an O_DIRECT
+  // write notifies the device within the system call, which on a virtual machine stops the
+  // owner's thread while the host takes it (17-40 us measured), where a buffered write of a few
+  // pages costs about 8 us; the small writes of a trickle of events (the partial last page,
+  // rewritten every device round trip) then stop delaying the events behind them, and bulk
+  // writes keep O_DIRECT's speed. The kernel keeps the two handles coherent, and an fdatasync
+  // covers both; an O_DIRECT write never covers a page the buffered handle wrote (the kernel
+  // would write it back first, on a worker): that page goes buffered on its own. `written`
+  // means handed to the kernel either way.
   uint32_t small_write_bytes = 64 * 1024;
   // fallocate segments ahead of their writes (skipped where the filesystem cannot): the whole
   // segment_bytes at creation when preallocate_step_bytes is 0, else that many bytes at a time

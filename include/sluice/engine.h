@@ -36,10 +36,9 @@ struct EngineOptions {
   // disk). Appends wait for the disk when it is full.
   uint64_t tail_cache_bytes_per_partition = 16ull << 20;
   // O_DIRECT segment writes (the default: the highest throughput on the machines measured,
-  // bench/RESULTS.md). false writes through the page cache: on a virtual machine each O_DIRECT
-  // write stops the shard's thread while the host takes it (17-40 us measured), a buffered one
-  // about 8 us, so small events see lower end-to-end and `written` latency, at a third less
-  // throughput (the page cache copies every byte and writes it back on other threads).
+  // bench/RESULTS.md), all but the small ones (small_write_bytes). false writes everything
+  // through the page cache, at a third less throughput (the page cache copies every byte and
+  // writes it back on other threads).
   bool direct_io = true;
   // With direct_io, writes shorter than this (the small writes of a trickle of events) go
   // through the page cache instead, at about 8 us to start where O_DIRECT stops the shard's
