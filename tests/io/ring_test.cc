@@ -168,26 +168,38 @@ TEST(RingShortTransfer, ShortReadIsContinued) {
 
 // An empty O_NONBLOCK pipe gives -EAGAIN on some kernels (which the ring resubmits) and is
 // polled inside the kernel on others (6.x); either way the read must wait, not fail.
-TEST(RingShortTransfer, ReadOnEmptyNonblockingPipeWaitsForData) {
-  auto ring = make_ring();
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
-  std::vector<std::byte> out(4);
+// A 4-byte read submitted on an empty O_NONBLOCK pipe; the pipe closes with it.
+struct PipeRead {
+  explicit PipeRead(Ring& ring) {
+    EXPECT_EQ(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+    bind(op, done);
+    ring.read(op, fds[0], 0, out.data(), out.size());
+  }
+  ~PipeRead() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  PipeRead(const PipeRead&) = delete;
+  PipeRead& operator=(const PipeRead&) = delete;
+
+  int fds[2] = {-1, -1};
+  std::vector<std::byte> out = std::vector<std::byte>(4);
   IoOp op;
   Completion done;
-  bind(op, done);
-  ring->read(op, pipe_fds[0], 0, out.data(), out.size());
+};
+
+TEST(RingShortTransfer, ReadOnEmptyNonblockingPipeWaitsForData) {
+  auto ring = make_ring();
+  PipeRead pipe(*ring);
   for (int i = 0; i < 5; ++i)
     ring->run(1ms);
-  EXPECT_FALSE(done.result.has_value());
+  EXPECT_FALSE(pipe.done.result.has_value());
   EXPECT_EQ(ring->in_flight(), 1u);
-  ASSERT_EQ(::write(pipe_fds[1], "data", 4), 4);
+  ASSERT_EQ(::write(pipe.fds[1], "data", 4), 4);
   drain(*ring);
-  ASSERT_TRUE(done.result && done.result->ok()) << done.result->error().to_string();
-  EXPECT_EQ(**done.result, 4u);
-  EXPECT_EQ(std::memcmp(out.data(), "data", 4), 0);
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
+  ASSERT_TRUE(pipe.done.result && pipe.done.result->ok()) << pipe.done.result->error().to_string();
+  EXPECT_EQ(**pipe.done.result, 4u);
+  EXPECT_EQ(std::memcmp(pipe.out.data(), "data", 4), 0);
 }
 
 // A read waiting on a pipe completes through task work (the writer's wake-up queues it for the
@@ -195,26 +207,18 @@ TEST(RingShortTransfer, ReadOnEmptyNonblockingPipeWaitsForData) {
 // never waiting in the kernel, still gets it.
 TEST(RingTaskWork, AWaitingReadReachesAThreadThatOnlyPolls) {
   auto ring = make_ring();
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
-  std::vector<std::byte> out(4);
-  IoOp op;
-  Completion done;
-  bind(op, done);
-  ring->read(op, pipe_fds[0], 0, out.data(), out.size());
+  PipeRead pipe(*ring);
   ring->run(0ns);  // submitted; the pipe is empty
   std::thread writer([&] {
     std::this_thread::sleep_for(5ms);
-    EXPECT_EQ(::write(pipe_fds[1], "data", 4), 4);
+    EXPECT_EQ(::write(pipe.fds[1], "data", 4), 4);
   });
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (!done.result && std::chrono::steady_clock::now() < until)
+  while (!pipe.done.result && std::chrono::steady_clock::now() < until)
     ring->run(0ns);
   writer.join();
-  ASSERT_TRUE(done.result && done.result->ok());
-  EXPECT_EQ(**done.result, 4u);
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
+  ASSERT_TRUE(pipe.done.result && pipe.done.result->ok());
+  EXPECT_EQ(**pipe.done.result, 4u);
 }
 
 // A ring destroyed with operations still in the kernel (and on its overflow list) cancels

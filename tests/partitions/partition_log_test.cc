@@ -67,6 +67,21 @@ class PartitionLogTest : public ::testing::Test {
     return completed ? *completed : Result<AppendInfo>(Errc::timed_out, "never completed");
   }
 
+  // Appends `count` batches of `records` values (padded to `value_bytes`) named
+  // "<prefix><i>", written durability, polling `polls` times after each; `written` counts the
+  // acknowledged ones (and must outlive them).
+  void append_counting(PartitionLog& log, const std::string& prefix, int count, int records,
+                       size_t value_bytes, int polls, int& written) {
+    for (int i = 0; i < count; ++i) {
+      auto appended = log.append(make_batch(prefix + std::to_string(i), records, 1000, value_bytes),
+                                 Durability::written,
+                                 [&written](const Result<AppendInfo>& r) { written += r.ok(); });
+      ASSERT_TRUE(appended.ok()) << appended.error().to_string();
+      for (int k = 0; k < polls; ++k)
+        fs_.poll(std::chrono::milliseconds(0));
+    }
+  }
+
   int64_t now_ms_ = 1'000'000;
   io::MemoryFileSystem fs_;
 };
@@ -400,13 +415,7 @@ TEST_F(PartitionLogTest, APartialPageIsRewrittenAtMostOncePerInterval) {
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   const uint64_t writes = fs_.async_writes();
   int written = 0;
-  for (int i = 0; i < 20; ++i) {
-    auto appended = log->append(make_batch("held" + std::to_string(i), 1), Durability::written,
-                                [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
-    ASSERT_TRUE(appended.ok());
-    for (int k = 0; k < 5; ++k)
-      fs_.poll(std::chrono::milliseconds(0));
-  }
+  append_counting(*log, "held", 20, 1, 0, 5, written);
   EXPECT_EQ(fs_.async_writes(), writes);  // all of them wait in the one partial page
   EXPECT_EQ(written, 0);
   EXPECT_EQ(log->high_watermark().load(), 21);  // readers see them meanwhile
@@ -459,14 +468,7 @@ TEST_F(PartitionLogTest, FullPagesWaitForTheIntervalAndGoInOneWrite) {
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   const uint64_t writes = fs_.async_writes();
   int written = 0;
-  for (int i = 0; i < 10; ++i) {  // about 41 KiB: ten pages
-    auto appended =
-        log->append(make_batch("page" + std::to_string(i), 4, 1000, 1000), Durability::written,
-                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
-    ASSERT_TRUE(appended.ok());
-    for (int k = 0; k < 5; ++k)
-      fs_.poll(std::chrono::milliseconds(0));
-  }
+  append_counting(*log, "page", 10, 4, 1000, 5, written);  // about 41 KiB: ten pages
   EXPECT_EQ(fs_.async_writes(), writes);
   EXPECT_EQ(written, 0);
   ASSERT_TRUE(append_wait(*log, make_batch("synced", 1), Durability::synced).ok());
@@ -487,12 +489,7 @@ TEST_F(PartitionLogTest, AWriteIntervalDoesNotHoldAQuarterMebibyte) {
   auto log = open(held_write_options(options()));
   ASSERT_TRUE(append_wait(*log, make_batch("first", 1), Durability::written).ok());
   int written = 0;
-  for (int i = 0; i < 9; ++i) {  // about 288 KiB
-    auto appended =
-        log->append(make_batch("big" + std::to_string(i), 8, 1000, 4000), Durability::written,
-                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
-    ASSERT_TRUE(appended.ok());
-  }
+  append_counting(*log, "big", 9, 8, 4000, 0, written);  // about 288 KiB
   for (int k = 0; k < 20 && written < 9; ++k)
     fs_.poll(std::chrono::milliseconds(0));
   EXPECT_EQ(written, 9);
@@ -509,12 +506,7 @@ TEST_F(PartitionLogTest, EverythingHeldGoesWhenTheIntervalPasses) {
   int written = 0;
   // About 80 KiB, ending in a partial page: held (under 256 KiB), then too long for the
   // buffered handle but for the first page.
-  for (int i = 0; i < 5; ++i) {
-    auto appended =
-        log->append(make_batch("held" + std::to_string(i), 4, 1000, 4000), Durability::written,
-                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
-    ASSERT_TRUE(appended.ok());
-  }
+  append_counting(*log, "held", 5, 4, 4000, 0, written);
   fs_.poll(std::chrono::milliseconds(0));
   EXPECT_EQ(written, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -555,12 +547,7 @@ TEST_F(PartitionLogTest, SmallWritesGoThroughTheBufferedHandleAndBulkWritesDirec
   // About 160 KiB: the first append starts a buffered write of 32 KiB, and while it is in flight
   // the rest go in O_DIRECT writes of 64 KiB or more.
   int written = 0;
-  for (int i = 0; i < 5; ++i) {
-    auto appended =
-        log->append(make_batch("bulk" + std::to_string(i), 8, 1000, 4000), Durability::written,
-                    [&](const Result<AppendInfo>& r) { written += r.ok() ? 1 : 0; });
-    ASSERT_TRUE(appended.ok());
-  }
+  append_counting(*log, "bulk", 5, 8, 4000, 0, written);
   for (int k = 0; k < 20 && written < 5; ++k)
     fs_.poll(std::chrono::milliseconds(0));
   EXPECT_EQ(written, 5);
