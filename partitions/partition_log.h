@@ -87,7 +87,7 @@ struct LogOptions {
   // (about 15 us there), and a completion. Above 0, the active segment is written at most once
   // per interval (counted from the previous write's completion), in one write that takes the
   // partial last page along. Not held: the first write after a pause, every write while a
-  // synced append or sync() waits, kMaxHeldWriteBytes or more waiting, a chunk's last page,
+  // synced append or sync() waits, 256 KiB or more waiting, a chunk's last page,
   // and what a rolled segment has left. The price: `written` appends of a busy partition
   // complete up to one interval later.
   std::chrono::nanoseconds write_interval{0};
